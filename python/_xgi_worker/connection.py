@@ -1,0 +1,276 @@
+"""The worker's end of the socket to the front: reading frames into stream
+state, batching frames out, per-stream flow control, and the stall guard
+that hands back requests not yet started (docs/protocol.md, "Several
+requests in flight"). It knows frames and streams, not WSGI.
+
+Two modes share this code:
+- single (--threads 1): the main thread reads, runs and writes. While an app
+  waits for body bytes or response credit, the same thread reads the socket.
+- threaded: a reader thread dispatches frames; runner threads wait on one
+  condition variable.
+"""
+import collections
+import select
+import signal
+import threading
+import time
+
+from . import protocol as p
+
+RECV_BYTES = 256 * 1024
+FLUSH_BYTES = 256 * 1024
+READ_WINDOW_BYTES = 256 * 1024
+
+
+class ConnectionLost(Exception):
+    """The front closed the socket: the master is gone or told us to stop."""
+
+
+class Cancelled(OSError):
+    """The client went away (CANCEL): raised into the app's write() and reads."""
+
+
+class Stream:
+    """One request in flight on this worker."""
+
+    __slots__ = ("id", "payload", "is_body_complete", "chunks", "granted",
+                 "received", "window", "is_cancelled", "is_started")
+
+    def __init__(self, sid, payload, is_body_complete, window):
+        self.id = sid
+        self.payload = payload
+        self.is_body_complete = is_body_complete
+        self.chunks = collections.deque()
+        self.granted = 0
+        self.received = 0
+        self.window = window
+        self.is_cancelled = False
+        self.is_started = False
+
+
+class Connection:
+    def __init__(self, sock, threaded):
+        self.sock = sock
+        self.decoder = p.FrameDecoder()
+        self.streams = {}
+        self.run_queue = collections.deque()
+        self.is_closed = False
+        self.is_stopping = False
+        self.window_bytes = 1024 * 1024
+        self.stall_s = 0.003
+        self._out = []
+        self._out_bytes = 0
+        self._send_lock = threading.Lock()
+        self._flush_wanted = False
+        self.cv = threading.Condition() if threaded else None
+        # Single mode: what the main thread runs now, for the stall guard.
+        self.current = None
+        self.current_started = 0.0
+        self._is_armed = False
+
+    # -- sending -------------------------------------------------------
+
+    def send(self, ftype, flags, sid, payload=b""):
+        frame = p.HEADER.pack(len(payload), ftype, flags, sid) + payload
+        with self._send_lock:
+            self._out.append(frame)
+            self._out_bytes += len(frame)
+            if self._out_bytes < FLUSH_BYTES:
+                return
+            self._flush_locked()
+
+    def flush(self):
+        with self._send_lock:
+            self._flush_locked()
+
+    def _flush_locked(self):
+        if self._out:
+            data = b"".join(self._out) if len(self._out) > 1 else self._out[0]
+            self._out.clear()
+            self._out_bytes = 0
+            self.sock.sendall(data)
+        self._flush_wanted = False
+
+    def sendfile(self, sid, fd, offset, count, os_sendfile):
+        """One DATA frame whose payload the kernel copies from fd (zero-copy).
+        Returns the bytes actually sent; a short file is zero-padded so the
+        frame stays well-formed, and the caller aborts the stream."""
+        with self._send_lock:
+            self._flush_locked()
+            self.sock.sendall(p.HEADER.pack(count, p.DATA, 0, sid))
+            sent = 0
+            sockfd = self.sock.fileno()
+            while sent < count:
+                n = os_sendfile(sockfd, fd, offset + sent, count - sent)
+                if n == 0:
+                    self.sock.sendall(bytes(count - sent))
+                    break
+                sent += n
+            return sent
+
+    def log(self, level, text, sid=0):
+        self.send(p.LOG, 0, sid, p.encode_log(level, text))
+
+    # -- receiving -----------------------------------------------------
+
+    def pump(self):
+        """One recv: dispatch every frame in it. Raises ConnectionLost on EOF."""
+        try:
+            data = self.sock.recv(RECV_BYTES)
+        except InterruptedError:
+            return
+        except OSError as e:
+            self.is_closed = True
+            raise ConnectionLost(str(e)) from None
+        if not data:
+            self.is_closed = True
+            raise ConnectionLost("front closed the connection")
+        frames = self.decoder.feed(data)
+        if self.cv is None:
+            for frame in frames:
+                self._dispatch(*frame)
+        else:
+            with self.cv:
+                for frame in frames:
+                    self._dispatch(*frame)
+                self.cv.notify_all()
+
+    def _dispatch(self, ftype, flags, sid, payload):
+        if ftype == p.REQUEST:
+            stream = Stream(sid, payload, bool(flags & p.END), self.window_bytes)
+            self.streams[sid] = stream
+            self.run_queue.append(stream)
+            return
+        stream = self.streams.get(sid)
+        if ftype == p.BODY:
+            if stream is not None:
+                if payload:
+                    stream.chunks.append(payload)
+                    stream.received += len(payload)
+                if flags & p.END:
+                    stream.is_body_complete = True
+        elif ftype == p.CREDIT:
+            if stream is not None:
+                stream.window += p.decode_u32(payload)
+        elif ftype == p.CANCEL:
+            if stream is not None:
+                self._cancel(stream)
+        elif ftype == p.STOP:
+            self.is_stopping = True
+        elif ftype == p.PING:
+            self.send(p.PONG, 0, 0, payload)
+        else:
+            raise p.ProtocolError("unexpected frame type 0x%x from the front" % ftype)
+
+    def _cancel(self, stream):
+        stream.is_cancelled = True
+        if not stream.is_started:
+            try:
+                self.run_queue.remove(stream)
+            except ValueError:
+                pass
+            self.end_stream(stream)
+            self.send(p.ABORT, 0, stream.id, b"cancelled")
+
+    def wait(self, predicate):
+        """Block until predicate() holds, reading frames meanwhile."""
+        if self.cv is None:
+            while not predicate():
+                self.flush()
+                self.pump()
+            return
+        with self.cv:
+            while not predicate():
+                if self.is_closed:
+                    raise ConnectionLost("front closed the connection")
+                self.cv.wait()
+
+    # -- stream helpers used by the gateway ----------------------------
+
+    def end_stream(self, stream):
+        self.streams.pop(stream.id, None)
+
+    def request_body(self, stream):
+        """Ask the front for more body bytes unless a grant is outstanding."""
+        if stream.granted == stream.received and not stream.is_body_complete:
+            stream.granted += READ_WINDOW_BYTES
+            self.send(p.READ, 0, stream.id, p.encode_u32(READ_WINDOW_BYTES))
+
+    def hand_back_queued(self):
+        """Return every request not yet started to the front (stall guard)."""
+        while self.run_queue:
+            stream = self.run_queue.popleft()
+            self.streams.pop(stream.id, None)
+            self.send(p.HANDBACK, 0, stream.id)
+
+    # -- single mode: the stall guard on SIGALRM -----------------------
+
+    def arm_stall_guard(self):
+        """While responses wait in the out buffer or requests wait in the
+        queue, tick every stall_s: a request running longer than that gets
+        its queued neighbours handed back and the finished ones flushed."""
+        if self._is_armed:
+            return
+        if signal.getsignal(signal.SIGALRM) is not self._on_alarm:
+            if signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None):
+                return  # the app uses SIGALRM itself; leave it alone
+            signal.signal(signal.SIGALRM, self._on_alarm)
+            signal.siginterrupt(signal.SIGALRM, False)
+        signal.setitimer(signal.ITIMER_REAL, self.stall_s, self.stall_s)
+        self._is_armed = True
+
+    def disarm_stall_guard(self):
+        if self._is_armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            self._is_armed = False
+
+    def has_pending_output(self):
+        return self._out_bytes > 0
+
+    def _on_alarm(self, signum, frame):
+        if self.current is None or time.monotonic() - self.current_started < self.stall_s:
+            return
+        # We run inside the main thread, maybe in the middle of a sendall:
+        # only touch the socket if no send is in progress.
+        if not self._send_lock.acquire(blocking=False):
+            return
+        try:
+            while self.run_queue:
+                stream = self.run_queue.popleft()
+                self.streams.pop(stream.id, None)
+                frame = p.HEADER.pack(0, p.HANDBACK, 0, stream.id)
+                self._out.append(frame)
+                self._out_bytes += len(frame)
+            self._flush_locked()
+        finally:
+            self._send_lock.release()
+
+    # -- threaded mode: the reader ------------------------------------
+
+    def read_forever(self, busy_since):
+        """Reader thread body. busy_since() returns the start times of the
+        requests the runners are on, or None when a runner is free. Queued
+        requests are handed back once every runner has been on its request
+        longer than stall_s."""
+        sock = self.sock
+        while not self.is_closed:
+            timeout = None
+            if self.run_queue:
+                started = busy_since()
+                if started is not None:
+                    timeout = max(0.0, max(started) + self.stall_s - time.monotonic())
+            if timeout is not None:
+                ready, _, _ = select.select([sock], [], [], timeout)
+                if not ready:
+                    with self.cv:
+                        started = busy_since()
+                        if started is not None and time.monotonic() - max(started) >= self.stall_s:
+                            self.hand_back_queued()
+                    self.flush()
+                    continue
+            try:
+                self.pump()
+            except ConnectionLost:
+                with self.cv:
+                    self.cv.notify_all()
+                return

@@ -1,0 +1,174 @@
+"""The worker wire protocol, worker side: a pure codec for the frames of
+docs/protocol.md, mirroring src/workers/protocol/frames.ts and messages.ts.
+Bytes in, values out; no sockets, no threads, no logging.
+
+  0               4       5       6               10
+  +---------------+-------+-------+---------------+=====================+
+  | length (u32)  | type  | flags | stream (u32)  | payload (length B)  |
+  +---------------+-------+-------+---------------+=====================+
+"""
+import struct
+
+HEADER = struct.Struct(">IBBI")
+HEADER_BYTES = 10
+MAX_FRAME_BYTES = 16 * 1024 * 1024
+END = 0x01
+
+# The registry of frame types (docs/protocol.md, "Frame types").
+CONFIG = 0x01
+REQUEST = 0x02
+BODY = 0x03
+CANCEL = 0x04
+CREDIT = 0x05
+STOP = 0x06
+PING = 0x07
+READY = 0x10
+BOOT_ERROR = 0x11
+RESPONSE = 0x12
+DATA = 0x13
+ABORT = 0x14
+READ = 0x15
+HANDBACK = 0x16
+LOG = 0x17
+PONG = 0x18
+
+FRAME_TYPES = {
+    "CONFIG": CONFIG, "REQUEST": REQUEST, "BODY": BODY, "CANCEL": CANCEL,
+    "CREDIT": CREDIT, "STOP": STOP, "PING": PING, "READY": READY,
+    "BOOT_ERROR": BOOT_ERROR, "RESPONSE": RESPONSE, "DATA": DATA,
+    "ABORT": ABORT, "READ": READ, "HANDBACK": HANDBACK, "LOG": LOG,
+    "PONG": PONG,
+}
+_KNOWN = frozenset(FRAME_TYPES.values())
+
+_U16 = struct.Struct(">H")
+_U32 = struct.Struct(">I")
+_PAIR_HEAD = struct.Struct(">H")
+
+
+class ProtocolError(Exception):
+    """The peer sent bytes that are not a valid frame."""
+
+
+def encode_frame(ftype, flags, stream, payload=b""):
+    return HEADER.pack(len(payload), ftype, flags, stream) + payload
+
+
+def encode_u32(value):
+    return _U32.pack(value)
+
+
+def decode_u32(payload):
+    if len(payload) < 4:
+        raise ProtocolError("truncated u32")
+    return _U32.unpack_from(payload, 0)[0]
+
+
+class FrameDecoder:
+    """Incremental decoder: feed() whatever recv() returned, get every
+    complete frame as (type, flags, stream, payload) tuples."""
+
+    __slots__ = ("_buf",)
+
+    def __init__(self):
+        self._buf = b""
+
+    def feed(self, data):
+        buf = self._buf + data if self._buf else data
+        frames = []
+        offset = 0
+        end_of_data = len(buf)
+        unpack = HEADER.unpack_from
+        while end_of_data - offset >= HEADER_BYTES:
+            length, ftype, flags, stream = unpack(buf, offset)
+            if length > MAX_FRAME_BYTES:
+                raise ProtocolError("frame of %d bytes exceeds %d" % (length, MAX_FRAME_BYTES))
+            end = offset + HEADER_BYTES + length
+            if end > end_of_data:
+                break
+            if ftype not in _KNOWN:
+                raise ProtocolError("unknown frame type 0x%x" % ftype)
+            frames.append((ftype, flags, stream, buf[offset + HEADER_BYTES:end]))
+            offset = end
+        self._buf = buf[offset:] if offset < end_of_data else b""
+        return frames
+
+    @property
+    def pending_bytes(self):
+        return len(self._buf)
+
+
+def decode_request(payload):
+    """Split a REQUEST payload into (environ dict of native str, body bytes)."""
+    if len(payload) < 4:
+        raise ProtocolError("truncated environ block")
+    env_end = 4 + _U32.unpack_from(payload, 0)[0]
+    if env_end > len(payload):
+        raise ProtocolError("environ block overruns the frame")
+    environ = {}
+    at = 4
+    u16 = _U16.unpack_from
+    u32 = _U32.unpack_from
+    try:
+        while at < env_end:
+            klen = u16(payload, at)[0]
+            at += 2
+            key = payload[at:at + klen].decode("latin-1")
+            at += klen
+            vlen = u32(payload, at)[0]
+            at += 4
+            if at + vlen > env_end:
+                raise ProtocolError("environ value overruns the block")
+            environ[key] = payload[at:at + vlen].decode("latin-1")
+            at += vlen
+    except struct.error:
+        raise ProtocolError("truncated environ block") from None
+    return environ, payload[env_end:]
+
+
+def encode_environ(pairs, body=b""):
+    """Encode a REQUEST payload (the front's job; here for tests)."""
+    parts = []
+    for key, value in pairs:
+        k = key.encode("latin-1")
+        v = value if isinstance(value, bytes) else value.encode("latin-1")
+        parts.append(_U16.pack(len(k)) + k + _U32.pack(len(v)) + v)
+    block = b"".join(parts)
+    return _U32.pack(len(block)) + block + body
+
+
+def encode_response_head(status, headers):
+    """RESPONSE payload without body: status and headers, already validated
+    as latin-1 native strings."""
+    s = status.encode("latin-1")
+    parts = [_U16.pack(len(s)), s, _U16.pack(len(headers))]
+    for name, value in headers:
+        n = name.encode("latin-1")
+        v = value.encode("latin-1")
+        parts.append(_U16.pack(len(n)) + n + _U32.pack(len(v)) + v)
+    return b"".join(parts)
+
+
+def decode_response(payload):
+    """Split a RESPONSE payload into (status, [(name, value)], body); for tests."""
+    try:
+        slen = _U16.unpack_from(payload, 0)[0]
+        status = payload[2:2 + slen].decode("latin-1")
+        at = 2 + slen
+        count = _U16.unpack_from(payload, at)[0]
+        at += 2
+        headers = []
+        for _ in range(count):
+            nlen = _U16.unpack_from(payload, at)[0]
+            name = payload[at + 2:at + 2 + nlen].decode("latin-1")
+            at += 2 + nlen
+            vlen = _U32.unpack_from(payload, at)[0]
+            headers.append((name, payload[at + 4:at + 4 + vlen].decode("latin-1")))
+            at += 4 + vlen
+    except struct.error:
+        raise ProtocolError("truncated response head") from None
+    return status, headers, payload[at:]
+
+
+def encode_log(level, text):
+    return bytes((level,)) + text.encode("utf-8", "replace")

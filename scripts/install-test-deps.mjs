@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Installs, when missing, the Debian packages the integration tests use
+// (`npm test` runs this first). One `apt-get update`, then one
+// `apt-get install -y` of whatever is missing; nothing when all are there.
+import { execFileSync, spawnSync } from 'node:child_process';
+
+const PACKAGES = [
+  'python3', // Debian's /usr/bin/python3, where python3-* packages live
+  'python3-flask', // the Flask end-to-end test (--python /usr/bin/python3)
+  'curl', // the README transcript test
+];
+
+function isInstalled(name) {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', name], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes('install ok installed');
+}
+
+const missing = PACKAGES.filter((name) => !isInstalled(name));
+if (missing.length === 0) process.exit(0);
+if (process.getuid?.() !== 0) {
+  console.error(`xgi tests need these Debian packages: ${missing.join(' ')}\n` +
+    `install them with: sudo apt-get update && sudo apt-get install -y ${missing.join(' ')}`);
+  process.exit(1);
+}
+console.error(`installing test dependencies: ${missing.join(' ')}`);
+const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+execFileSync('apt-get', ['update'], { stdio: ['ignore', 'inherit', 'inherit'], env });
+execFileSync('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { stdio: ['ignore', 'inherit', 'inherit'], env });

@@ -1,0 +1,154 @@
+/**
+ * RFC 3875 meta-variables from an HTTP request: the one mapping shared by the
+ * CGI gateway, FastCGI params and the WSGI environ (as Go's fcgi reuses
+ * cgi.RequestFromMap). Values are latin-1 strings, as node:http delivers
+ * header bytes, or raw bytes (PATH_INFO after percent-decoding).
+ *
+ * Deliberately left out: headers whose names contain `_` (they would pose as
+ * real ones: `X_Forwarded_For` vs `X-Forwarded-For`) and `Proxy` (httpoxy:
+ * HTTP_PROXY must never be set). Gateway-specific variables
+ * (GATEWAY_INTERFACE, SCRIPT_FILENAME, wsgi.*) are added by each gateway.
+ */
+import type { IncomingMessage } from 'node:http';
+
+export type MetaVariables = Array<[string, string | Buffer]>;
+
+export interface MetaVariableInput {
+  readonly req: IncomingMessage;
+  /** The route's mount point ('' for the root); must prefix the decoded path. */
+  readonly scriptName: string;
+  readonly urlScheme: 'http' | 'https';
+  /** Length of the body when the front buffered it whole; null when it streams. */
+  readonly bufferedBodyBytes: number | null;
+}
+
+/** Header names that never become HTTP_* variables. */
+const DROPPED_HEADERS = new Set(['proxy', 'content-type', 'content-length']);
+const HTTP_NAMES = new Map<string, string>();
+
+/** `Accept-Encoding` → `HTTP_ACCEPT_ENCODING`, cached: header names repeat. */
+function httpName(name: string): string {
+  let cached = HTTP_NAMES.get(name);
+  if (cached === undefined) {
+    cached = 'HTTP_' + name.toUpperCase().replaceAll('-', '_');
+    if (HTTP_NAMES.size < 4096) HTTP_NAMES.set(name, cached);
+  }
+  return cached;
+}
+
+/** Split a request target into path and query; absolute-form keeps only the path. */
+export function splitTarget(target: string): { path: string; query: string } {
+  let path = target;
+  if (!path.startsWith('/') && /^https?:\/\//i.test(path)) {
+    const slash = path.indexOf('/', path.indexOf('//') + 2);
+    path = slash < 0 ? '/' : path.slice(slash);
+  }
+  const q = path.indexOf('?');
+  return q < 0 ? { path, query: '' } : { path: path.slice(0, q), query: path.slice(q + 1) };
+}
+
+/** Percent-decode a path to raw bytes; invalid escapes stay as they are. */
+export function percentDecode(path: string): Buffer | string {
+  if (!path.includes('%')) return path;
+  const out = Buffer.allocUnsafe(path.length);
+  let n = 0;
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c === 0x25 && i + 2 < path.length && isHex(path.charCodeAt(i + 1)) && isHex(path.charCodeAt(i + 2))) {
+      out[n++] = parseInt(path.slice(i + 1, i + 3), 16);
+      i += 2;
+    } else {
+      out[n++] = c & 0xff;
+    }
+  }
+  return out.subarray(0, n);
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
+}
+
+/** `::ffff:127.0.0.1` → `127.0.0.1`. */
+export function plainAddress(address: string | undefined): string {
+  if (address === undefined) return '';
+  return address.startsWith('::ffff:') ? address.slice(7) : address;
+}
+
+/**
+ * The meta-variables every gateway shares: REQUEST_METHOD, SCRIPT_NAME,
+ * PATH_INFO, QUERY_STRING, CONTENT_TYPE, CONTENT_LENGTH, SERVER_NAME,
+ * SERVER_PORT, SERVER_PROTOCOL, REMOTE_ADDR, REMOTE_PORT, REQUEST_URI and
+ * HTTP_* (repeated headers joined with ", ", cookies with "; ").
+ */
+export function buildMetaVariables(input: MetaVariableInput): MetaVariables {
+  const { req, scriptName } = input;
+  const target = req.url ?? '/';
+  const { path, query } = splitTarget(target);
+  const decoded = percentDecode(path);
+  const vars: MetaVariables = [
+    ['REQUEST_METHOD', req.method ?? 'GET'],
+    ['SCRIPT_NAME', scriptName],
+    ['PATH_INFO', stripScriptName(decoded, scriptName)],
+    ['QUERY_STRING', query],
+    ['REQUEST_URI', target],
+    ['SERVER_PROTOCOL', `HTTP/${req.httpVersion}`],
+    ['REMOTE_ADDR', plainAddress(req.socket.remoteAddress)],
+    ['REMOTE_PORT', String(req.socket.remotePort ?? '')],
+  ];
+  addHeaders(vars, req.rawHeaders);
+  addServerName(vars, req, input.urlScheme);
+  const contentType = req.headers['content-type'];
+  if (contentType !== undefined) vars.push(['CONTENT_TYPE', contentType]);
+  if (input.bufferedBodyBytes !== null) {
+    if (input.bufferedBodyBytes > 0 || req.headers['content-length'] !== undefined) {
+      vars.push(['CONTENT_LENGTH', String(input.bufferedBodyBytes)]);
+    }
+  } else if (req.headers['content-length'] !== undefined) {
+    vars.push(['CONTENT_LENGTH', req.headers['content-length']]);
+  }
+  return vars;
+}
+
+function stripScriptName(decoded: Buffer | string, scriptName: string): Buffer | string {
+  if (scriptName === '') return decoded;
+  return typeof decoded === 'string' ? decoded.slice(scriptName.length) : decoded.subarray(scriptName.length);
+}
+
+function addHeaders(vars: MetaVariables, raw: string[]): void {
+  let seen: Map<string, number> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    if (name.includes('_')) continue;
+    const lower = name.toLowerCase();
+    if (DROPPED_HEADERS.has(lower)) continue;
+    const key = httpName(name);
+    seen ??= new Map();
+    const at = seen.get(key);
+    if (at === undefined) {
+      seen.set(key, vars.length);
+      vars.push([key, value]);
+    } else {
+      const entry = vars[at] as [string, string];
+      entry[1] += (lower === 'cookie' ? '; ' : ', ') + value;
+    }
+  }
+}
+
+/** SERVER_NAME and SERVER_PORT from Host (RFC 3875 §4.1.14), else the local socket. */
+function addServerName(vars: MetaVariables, req: IncomingMessage, urlScheme: 'http' | 'https'): void {
+  const host = req.headers.host;
+  const localPort = String(req.socket.localPort ?? '');
+  const defaultPort = urlScheme === 'https' ? '443' : '80';
+  if (host === undefined || host === '') {
+    vars.push(['SERVER_NAME', plainAddress(req.socket.localAddress) || 'localhost'], ['SERVER_PORT', localPort]);
+    return;
+  }
+  const close = host.startsWith('[') ? host.indexOf(']') : -1;
+  const colon = host.indexOf(':', close + 1);
+  if (colon < 0) {
+    vars.push(['SERVER_NAME', host], ['SERVER_PORT', defaultPort]);
+  } else {
+    vars.push(['SERVER_NAME', host.slice(0, colon)], ['SERVER_PORT', host.slice(colon + 1)]);
+  }
+}

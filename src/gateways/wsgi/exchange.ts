@@ -1,0 +1,193 @@
+/**
+ * One WSGI request on its way through a worker: the REQUEST frame out, the
+ * response frames back into node:http's ServerResponse, the request body
+ * pulled on demand (READ), the response body credited as the client takes
+ * it (CREDIT), and CANCEL when the client goes away. It is the pool's Job
+ * and the worker's StreamSink for that request.
+ */
+import type { GatewayRequest } from '../gateway.js';
+import type { Logger } from '../../log/logger.js';
+import type { Job, Pool } from '../../workers/pool.js';
+import type { StreamSink, Worker, WorkerLoss } from '../../workers/worker.js';
+import { END, encodeFrame, encodeU32, FrameType, type Frame } from '../../workers/protocol/frames.js';
+import { decodeResponsePayload } from '../../workers/protocol/messages.js';
+import { BodyPump } from './body-pump.js';
+import { writeHead } from './response-head.js';
+
+export class Exchange implements Job, StreamSink {
+  readonly #request: GatewayRequest;
+  readonly #pool: Pool;
+  readonly #log: Logger;
+  /** The REQUEST frame, kept to resend with a new stream id after HANDBACK. */
+  readonly #frame: Buffer;
+  #worker: Worker | null = null;
+  #stream = 0;
+  #body: BodyPump | null = null;
+  #isDone = false;
+  #isClientGone = false;
+  #isFailed = false;
+  #pendingCredit = 0;
+  #isWaitingDrain = false;
+
+  constructor(request: GatewayRequest, frame: Buffer, deps: { pool: Pool; log: Logger }) {
+    this.#request = request;
+    this.#frame = frame;
+    this.#pool = deps.pool;
+    this.#log = deps.log;
+    request.res.once('close', this.#onClose);
+  }
+
+  start(worker: Worker): void {
+    if (this.#isClientGone) return;
+    this.#worker = worker;
+    this.#stream = worker.openStream(this);
+    this.#request.servedBy = worker.pid;
+    this.#frame.writeUInt32BE(this.#stream, 6);
+    worker.send(this.#frame);
+  }
+
+  abandon(): void {
+    this.#fail(503, 'no worker available (shutting down)');
+  }
+
+  onFrame(frame: Frame): void {
+    switch (frame.type) {
+      case FrameType.RESPONSE:
+        this.#onResponse(frame);
+        return;
+      case FrameType.DATA:
+        this.#write(frame.payload, (frame.flags & END) !== 0);
+        return;
+      case FrameType.READ:
+        this.#onRead(frame.payload.readUInt32BE(0));
+        return;
+      case FrameType.ABORT:
+        this.#onAbort(frame.payload.toString('utf8'));
+        return;
+      case FrameType.HANDBACK:
+        this.#worker = null;
+        this.#pool.requeue(this);
+        return;
+      default:
+        this.#log.error(`wsgi: request ${this.#request.id}: unexpected frame 0x${frame.type.toString(16)} from worker`);
+        this.#worker?.kill();
+    }
+  }
+
+  onWorkerLost(reason: WorkerLoss): void {
+    this.#worker = null;
+    if (reason === 'timeout') this.#fail(504, `worker timed out`);
+    else this.#fail(502, 'worker died while serving it');
+  }
+
+  #onResponse(frame: Frame): void {
+    if (this.#isClientGone || this.#isFailed) return;
+    const head = decodeResponsePayload(frame.payload);
+    this.#request.responseHeaders = head.headers;
+    const problem = writeHead(this.#request.res, head.status, head.headers);
+    if (problem !== null) {
+      this.#cancel();
+      this.#fail(502, problem);
+      return;
+    }
+    this.#write(head.body, (frame.flags & END) !== 0);
+  }
+
+  #write(body: Buffer, isLast: boolean): void {
+    const res = this.#request.res;
+    if (this.#isClientGone || this.#isFailed) return;
+    this.#request.responseBytes += body.length;
+    if (isLast) {
+      this.#isDone = true;
+      res.end(body.length > 0 ? body : undefined);
+      return;
+    }
+    if (body.length === 0) return;
+    this.#pendingCredit += body.length;
+    if (res.write(body)) {
+      if (!this.#isWaitingDrain) this.#sendCredit();
+    } else if (!this.#isWaitingDrain) {
+      this.#isWaitingDrain = true;
+      res.once('drain', this.#onDrain);
+    }
+  }
+
+  readonly #onDrain = (): void => {
+    this.#isWaitingDrain = false;
+    this.#sendCredit();
+  };
+
+  #sendCredit(): void {
+    if (this.#pendingCredit === 0 || this.#worker === null || this.#isDone) return;
+    this.#worker.send(encodeFrame(FrameType.CREDIT, 0, this.#stream, encodeU32(this.#pendingCredit)));
+    this.#pendingCredit = 0;
+  }
+
+  #onRead(bytes: number): void {
+    const { req, res, body } = this.#request;
+    if (this.#body === null) {
+      if (body.kind !== 'stream') {
+        // The whole body went with REQUEST; nothing more will come.
+        this.#worker?.send(encodeFrame(FrameType.BODY, END, this.#stream));
+        return;
+      }
+      if (body.isExpectContinue && !res.headersSent) res.writeContinue();
+      const worker = this.#worker;
+      const stream = this.#stream;
+      this.#body = new BodyPump(req, body.head, (chunk, isLast) => {
+        worker?.send(encodeFrame(FrameType.BODY, isLast ? END : 0, stream, chunk));
+      });
+    }
+    this.#body.grant(bytes);
+  }
+
+  #onAbort(reason: string): void {
+    this.#isDone = true;
+    this.#body?.stop();
+    if (this.#isClientGone || this.#isFailed) return;
+    const res = this.#request.res;
+    if (!res.headersSent) {
+      this.#fail(500, reason, false);
+    } else {
+      // The client must see a truncated response, never a "complete" one.
+      res.destroy();
+    }
+  }
+
+  /** Answer with a plain error before headers, or cut the connection after. */
+  #fail(status: number, why: string, shouldLog = true): void {
+    this.#isDone = true;
+    this.#isFailed = true;
+    this.#body?.stop();
+    const { res, req, id } = this.#request;
+    if (shouldLog) this.#log.error(`wsgi: request ${id} ${req.method} ${req.url}: ${why}`);
+    if (this.#isClientGone) return;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const text = STATUS_TEXT[status] ?? 'Error';
+    res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) + 1, Connection: 'close' });
+    res.end(text + '\n');
+  }
+
+  readonly #onClose = (): void => {
+    if (this.#request.res.writableFinished) return;
+    this.#isClientGone = true;
+    this.#cancel();
+  };
+
+  #cancel(): void {
+    this.#body?.stop();
+    if (this.#worker !== null && !this.#isDone && this.#worker.hasStream(this.#stream)) {
+      this.#worker.send(encodeFrame(FrameType.CANCEL, 0, this.#stream));
+    }
+  }
+}
+
+const STATUS_TEXT: Readonly<Record<number, string>> = {
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};

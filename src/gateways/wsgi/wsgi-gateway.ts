@@ -1,0 +1,36 @@
+/**
+ * The WSGI gateway: a request becomes a REQUEST frame (the RFC 3875
+ * meta-variables plus the per-request WSGI keys) for the app's worker pool.
+ * The constant part of the environ is built once in each worker; everything
+ * after dispatch lives in exchange.ts.
+ */
+import type { Gateway, GatewayRequest } from '../gateway.js';
+import type { Logger } from '../../log/logger.js';
+import type { Arbiter } from '../../workers/arbiter.js';
+import { buildMetaVariables } from '../cgi-env.js';
+import { encodeRequestFrame } from '../../workers/protocol/messages.js';
+import { Exchange } from './exchange.js';
+
+export function createWsgiGateway(arbiter: Arbiter, log: Logger): Gateway {
+  const pool = arbiter.pool;
+  return {
+    name: 'wsgi',
+    handle(request: GatewayRequest): void {
+      const { req, body } = request;
+      const environ = buildMetaVariables({
+        req,
+        scriptName: request.scriptName,
+        urlScheme: request.urlScheme,
+        bufferedBodyBytes: body.kind === 'buffered' ? body.bytes.length : null,
+      });
+      environ.push(['RAW_URI', req.url ?? '/'], ['wsgi.url_scheme', request.urlScheme]);
+      const frame = body.kind === 'buffered'
+        ? encodeRequestFrame(0, environ, body.bytes, true)
+        : encodeRequestFrame(0, environ, null, false);
+      pool.submit(new Exchange(request, frame, { pool, log }));
+    },
+    close(graceMs: number): Promise<void> {
+      return arbiter.stop(graceMs);
+    },
+  };
+}
