@@ -44,8 +44,20 @@ async function main(): Promise<void> {
   }
 }
 
+/** The logger, or the one-line reason it cannot be opened (bad path, bad access-log format). */
+function openLogger(config: Config): Logger {
+  try {
+    return createLogger(config.log);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    if (!code.startsWith('XGI_LOG_')) throw error;
+    process.stderr.write(`Error: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
 async function run(config: Config): Promise<void> {
-  const log = createLogger(config.log);
+  const log = openLogger(config);
   const arbiter = new Arbiter(config.workers, log);
   const router = createRouter([{ prefix: '', gateway: createWsgiGateway(arbiter, log) }]);
   const front = createFront(config.server, router, log);

@@ -179,6 +179,7 @@ class Connection:
                 self.flush()
                 self.pump()
             return
+        self.flush()  # what we wait for may be the answer to a frame still queued
         with self.cv:
             while not predicate():
                 if self.is_closed:

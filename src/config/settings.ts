@@ -1,0 +1,270 @@
+/**
+ * THE settings table: one entry per setting, with its gunicorn command-line
+ * flags, environment variable, config-file key, default, check and help.
+ * The argv parser, `--help`, `docs/configuration.md` and (issue 6) the config
+ * file loader are all derived from it; a new setting is one new entry here
+ * plus the line in `load.ts` that places its value in the Config.
+ *
+ * This is gunicorn's `config.py` (`Setting` subclasses) written as data. It
+ * does not read argv or the environment and does not decide precedence:
+ * `load.ts` does.
+ */
+import {
+  appUri, bindAddress, byteSize, directory, envPair, interpreter, logFile, oneOf, pathList, seconds, text,
+  wholeNumber,
+} from './checks.js';
+import type { Check, CheckContext } from './checks.js';
+import type { LogLevel } from './config.js';
+
+/** How a setting appears on the command line. */
+export type Arity =
+  | 'value' // `--flag VALUE`; when given twice the last wins
+  | 'repeatable' // `--flag VALUE` any number of times; the values accumulate
+  | 'switch' // `--flag` alone
+  | 'positional'; // the APP_MODULE argument
+
+/** gunicorn's documentation sections, in the order help and docs list them. */
+export const SECTIONS = ['Application', 'Server Socket', 'Worker Processes', 'Server Mechanics', 'Logging', 'Information'] as const;
+export type Section = (typeof SECTIONS)[number];
+
+/** An environment variable that supplies a setting's value below the config file and the command line. */
+export interface EnvSource {
+  readonly name: string;
+  /** Turns the variable's value into raw text for the setting's check (`PORT=80` → `0.0.0.0:80`). */
+  readonly toRaw: (value: string) => string;
+  /** A correct assignment, quoted in problems. */
+  readonly example: string;
+}
+
+/** One bad occurrence of a setting, for `load.ts` to turn into a problem. */
+export interface BadValue {
+  readonly raw: string;
+  readonly reason: string;
+}
+
+export type Read<V> = { readonly ok: true; readonly value: V } | { readonly ok: false; readonly bad: readonly BadValue[] };
+
+export interface Setting<V> {
+  readonly arity: Arity;
+  readonly section: Section;
+  /** The key in a config file (gunicorn's setting name), or null when a file cannot set it. */
+  readonly fileKey: string | null;
+  /** Short flags first, then long ones (gunicorn's spelling); none for the positional. */
+  readonly flags: readonly string[];
+  /** The placeholder for the value in `--help` (`INT`); empty for switches. */
+  readonly metavar: string;
+  readonly env: EnvSource | null;
+  /** Raw occurrences as if typed, checked like user input; empty means unset. */
+  readonly default: readonly string[];
+  /** The default as the help and the docs show it, with its unit. */
+  readonly defaultDoc: string;
+  readonly help: string;
+  /** A correct use, quoted in problems (`-w 4`). */
+  readonly example: string;
+  /** Turns the raw occurrences that won the layering into the value, or says which are bad. */
+  readonly read: (raws: readonly string[], context: CheckContext) => Read<V>;
+}
+
+interface SettingSpec {
+  readonly section: Section;
+  readonly fileKey: string | null;
+  readonly flags: readonly string[];
+  readonly metavar?: string;
+  readonly env?: EnvSource;
+  readonly default?: string | readonly string[];
+  /** Shown after the default in help and docs (`30 seconds`). */
+  readonly unit?: string;
+  readonly defaultDoc?: string;
+  readonly help: string;
+  readonly example?: string;
+}
+
+function define<V>(arity: Arity, spec: SettingSpec, read: Setting<V>['read']): Setting<V> {
+  const defaults = typeof spec.default === 'string' ? [spec.default] : (spec.default ?? []);
+  const shown = defaults.length === 0 ? 'none' : defaults.join(', ') + (spec.unit ? ` ${spec.unit}` : '');
+  return {
+    arity, section: spec.section, fileKey: spec.fileKey, flags: spec.flags, metavar: spec.metavar ?? '',
+    env: spec.env ?? null, default: defaults, defaultDoc: spec.defaultDoc ?? shown, help: spec.help,
+    example: spec.example ?? '', read,
+  };
+}
+
+function checkEach<T>(raws: readonly string[], check: Check<T>, context: CheckContext): Read<T[]> {
+  const values: T[] = [];
+  const bad: BadValue[] = [];
+  for (const raw of raws) {
+    const checked = check(raw, context);
+    if (checked.ok) values.push(checked.value);
+    else bad.push({ raw, reason: checked.reason });
+  }
+  return bad.length === 0 ? { ok: true, value: values } : { ok: false, bad };
+}
+
+/** A setting that always has a value: the last occurrence wins (argparse's `store`). */
+function single<T>(spec: SettingSpec & { readonly default: string }, check: Check<T>): Setting<T> {
+  return define<T>('value', spec, (raws, context) => {
+    const last = checkEach(raws.slice(-1), check, context);
+    if (!last.ok) return last;
+    const [value] = last.value;
+    if (value === undefined) throw new Error(`settings: ${spec.flags.join('/')} has no value, not even its default`);
+    return { ok: true, value };
+  });
+}
+
+/** A setting that may stay unset (null). */
+function optional<T>(spec: SettingSpec, check: Check<T>, arity: Arity = 'value'): Setting<T | null> {
+  return define<T | null>(arity, spec, (raws, context) => {
+    const last = checkEach(raws.slice(-1), check, context);
+    return last.ok ? { ok: true, value: last.value[0] ?? null } : last;
+  });
+}
+
+/** A setting given any number of times (argparse's `append`). */
+function repeatable<T>(spec: SettingSpec, check: Check<T>): Setting<readonly T[]> {
+  return define<readonly T[]>('repeatable', spec, (raws, context) => checkEach(raws, check, context));
+}
+
+function flagSwitch(spec: SettingSpec): Setting<boolean> {
+  return define<boolean>('switch', spec, (raws) => ({ ok: true, value: raws.length > 0 }));
+}
+
+const asIs = (value: string): string => value;
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warning', 'error', 'critical'];
+
+/** gunicorn's default access-log format. */
+const ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"';
+
+/** Every setting, in the order `--help` and the docs list them within a section. */
+export const SETTINGS = {
+  app: optional({
+    section: 'Application', fileKey: 'wsgi_app', flags: [], metavar: 'APP_MODULE', example: 'xgi wsgi:app',
+    help: 'The WSGI application, as MODULE:CALLABLE. MODULE alone means MODULE:application; '
+      + 'MODULE:factory() and MODULE:factory(args) call a factory that returns the application.',
+  }, appUri, 'positional'),
+  bind: repeatable({
+    section: 'Server Socket', fileKey: 'bind', flags: ['-b', '--bind'], metavar: 'ADDRESS',
+    env: { name: 'PORT', toRaw: (port) => `0.0.0.0:${port}`, example: 'PORT=8000' },
+    default: '127.0.0.1:8000', defaultDoc: '127.0.0.1:8000, or 0.0.0.0:$PORT when PORT is set', example: '-b 127.0.0.1:8000',
+    help: 'The socket to bind: HOST:PORT, HOST (port 8000), :PORT (all interfaces), [IPV6]:PORT or unix:PATH. '
+      + 'Repeat to bind several addresses. Port 0 picks a free port.',
+  }, bindAddress),
+  workers: single({
+    section: 'Worker Processes', fileKey: 'workers', flags: ['-w', '--workers'], metavar: 'INT',
+    env: { name: 'WEB_CONCURRENCY', toRaw: asIs, example: 'WEB_CONCURRENCY=4' }, default: '1', example: '-w 4',
+    help: 'The number of worker processes handling requests.',
+  }, wholeNumber(1)),
+  workerClass: single({
+    section: 'Worker Processes', fileKey: 'worker_class', flags: ['-k', '--worker-class'], metavar: 'STRING',
+    default: 'sync', example: '-k gthread',
+    help: 'The type of worker: sync or gthread. sync becomes gthread when --threads is above 1, as in gunicorn.',
+  }, oneOf(['sync', 'gthread'] as const)),
+  threads: single({
+    section: 'Worker Processes', fileKey: 'threads', flags: ['--threads'], metavar: 'INT', default: '1',
+    example: '--threads 4', help: 'The number of requests each worker runs at once, each on its own thread.',
+  }, wholeNumber(1)),
+  python: single({
+    section: 'Worker Processes', fileKey: 'python', flags: ['--python'], metavar: 'PATH',
+    env: { name: 'VIRTUAL_ENV', toRaw: (venv) => `${venv}/bin/python`, example: 'VIRTUAL_ENV=/srv/app/.venv' },
+    default: 'python3', defaultDoc: 'python3, or $VIRTUAL_ENV/bin/python when VIRTUAL_ENV is set',
+    example: '--python /srv/app/.venv/bin/python',
+    help: 'The Python interpreter that runs the workers: a command looked up on PATH, or a path. (xgi)',
+  }, interpreter),
+  timeout: single({
+    section: 'Worker Processes', fileKey: 'timeout', flags: ['-t', '--timeout'], metavar: 'INT', default: '30',
+    unit: 'seconds', example: '-t 60',
+    help: 'Workers silent on a request for more than this many seconds are killed and restarted. 0 disables it.',
+  }, seconds),
+  gracefulTimeout: single({
+    section: 'Worker Processes', fileKey: 'graceful_timeout', flags: ['--graceful-timeout'], metavar: 'INT',
+    default: '30', unit: 'seconds', example: '--graceful-timeout 10',
+    help: 'On restart or shutdown, workers still busy after this many seconds are killed.',
+  }, seconds),
+  workerBootTimeout: single({
+    section: 'Worker Processes', fileKey: 'worker_boot_timeout', flags: ['--worker-boot-timeout'], metavar: 'INT',
+    default: '60', unit: 'seconds', example: '--worker-boot-timeout 120',
+    help: 'A worker that has not imported the application and reported ready within this many seconds is killed. (xgi)',
+  }, seconds),
+  maxInFlight: single({
+    section: 'Worker Processes', fileKey: 'max_in_flight', flags: ['--max-in-flight'], metavar: 'INT', default: '16',
+    example: '--max-in-flight 8',
+    help: 'The number of requests handed to one worker at once, pipelined behind the one it is running. (xgi)',
+  }, wholeNumber(1)),
+  responseWindow: single({
+    section: 'Worker Processes', fileKey: 'response_window', flags: ['--response-window'], metavar: 'BYTES',
+    default: '1048576', unit: 'bytes', example: '--response-window 256k',
+    help: 'Response bytes a worker may send for one request ahead of the client reading them. '
+      + 'Accepts k, m and g suffixes (k = 1024). (xgi)',
+  }, byteSize(1)),
+  keepAlive: single({
+    section: 'Server Mechanics', fileKey: 'keepalive', flags: ['--keep-alive'], metavar: 'INT', default: '2',
+    unit: 'seconds', example: '--keep-alive 5',
+    help: 'The number of seconds to wait for the next request on a keep-alive connection.',
+  }, seconds),
+  headerTimeout: single({
+    section: 'Server Mechanics', fileKey: 'header_timeout', flags: ['--header-timeout'], metavar: 'INT',
+    default: '30', unit: 'seconds', example: '--header-timeout 10',
+    help: 'A client must send the whole request head within this many seconds (slow-client protection). (xgi)',
+  }, seconds),
+  requestBufferSize: single({
+    section: 'Server Mechanics', fileKey: 'request_buffer_size', flags: ['--request-buffer-size'], metavar: 'BYTES',
+    default: '1048576', unit: 'bytes', example: '--request-buffer-size 64k',
+    help: 'Request bodies up to this size are read whole before the request goes to a worker; larger ones '
+      + 'are streamed to it. Accepts k, m and g suffixes (k = 1024). (xgi)',
+  }, byteSize(0)),
+  chdir: single({
+    section: 'Server Mechanics', fileKey: 'chdir', flags: ['--chdir'], metavar: 'DIR', default: '.',
+    defaultDoc: 'the current directory', example: '--chdir /srv/app',
+    help: 'The directory the workers change to before loading the application.',
+  }, directory),
+  pythonpath: single({
+    section: 'Server Mechanics', fileKey: 'pythonpath', flags: ['--pythonpath'], metavar: 'STRING', default: '',
+    defaultDoc: 'none', example: '--pythonpath /srv/app,/srv/lib',
+    help: 'A comma-separated list of directories to add to the Python path, e.g. /srv/app,/srv/lib.',
+  }, pathList),
+  rawEnv: repeatable({
+    section: 'Server Mechanics', fileKey: 'raw_env', flags: ['-e', '--env'], metavar: 'ENV',
+    example: '-e DJANGO_SETTINGS_MODULE=site.settings',
+    help: 'Set an environment variable in the workers, as KEY=VALUE. Repeat for several.',
+  }, envPair),
+  logLevel: single({
+    section: 'Logging', fileKey: 'loglevel', flags: ['--log-level'], metavar: 'LEVEL', default: 'info',
+    example: '--log-level debug', help: 'The granularity of error log output: debug, info, warning, error or critical.',
+  }, oneOf(LOG_LEVELS)),
+  errorLogfile: single({
+    section: 'Logging', fileKey: 'errorlog', flags: ['--error-logfile', '--log-file'], metavar: 'FILE', default: '-',
+    defaultDoc: '- (stderr)', example: '--error-logfile /var/log/xgi/error.log',
+    help: 'The error log file to write to; - means stderr.',
+  }, logFile),
+  accessLogfile: optional({
+    section: 'Logging', fileKey: 'accesslog', flags: ['--access-logfile'], metavar: 'FILE',
+    defaultDoc: 'none (no access log)', example: '--access-logfile -',
+    help: 'The access log file to write to; - means stdout.',
+  }, logFile),
+  accessLogFormat: single({
+    section: 'Logging', fileKey: 'access_log_format', flags: ['--access-logformat'], metavar: 'STRING',
+    default: ACCESS_LOG_FORMAT, example: `--access-logformat '%(h)s "%(r)s" %(s)s'`,
+    help: "The access log format, with gunicorn's %(atom)s atoms (h, l, u, t, r, s, b, f, a, ...).",
+  }, text),
+  version: flagSwitch({
+    section: 'Information', fileKey: null, flags: ['-v', '--version'], help: "Show the program's version number and exit.",
+  }),
+  help: flagSwitch({
+    section: 'Information', fileKey: null, flags: ['-h', '--help'], help: 'Show this help message and exit.',
+  }),
+};
+
+export type SettingName = keyof typeof SETTINGS;
+
+/** The checked value of every setting, by name. */
+export type SettingValues = {
+  readonly [K in SettingName]: (typeof SETTINGS)[K] extends Setting<infer V> ? V : never;
+};
+
+/** The settings as a list of `[name, setting]`, in table order. */
+export const SETTING_ENTRIES = Object.entries(SETTINGS) as readonly (readonly [SettingName, Setting<unknown>])[];
+
+/** How problems and help name a setting: its first long flag, or its metavar for the positional. */
+export function settingLabel(setting: Setting<unknown>): string {
+  return setting.flags.find((flag) => flag.startsWith('--')) ?? setting.metavar;
+}
