@@ -83,6 +83,8 @@ export class Exchange implements Job, StreamSink {
   #onResponse(frame: Frame): void {
     if (this.#isClientGone || this.#isFailed) return;
     const head = decodeResponsePayload(frame.payload);
+    const isComplete = (frame.flags & END) !== 0;
+    if (isComplete && this.#request.req.method !== 'HEAD') addContentLength(head.status, head.headers, head.body.length);
     this.#request.responseHeaders = head.headers;
     const problem = writeHead(this.#request.res, head.status, head.headers);
     if (problem !== null) {
@@ -90,7 +92,7 @@ export class Exchange implements Job, StreamSink {
       this.#fail(502, problem);
       return;
     }
-    this.#write(head.body, (frame.flags & END) !== 0);
+    this.#write(head.body, isComplete);
   }
 
   #write(body: Buffer, isLast: boolean): void {
@@ -191,3 +193,16 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   503: 'Service Unavailable',
   504: 'Gateway Timeout',
 };
+
+/**
+ * The whole body came in one frame: say how long it is, so the client gets
+ * Content-Length instead of chunked framing (and keep-alive on HTTP/1.0).
+ */
+function addContentLength(status: string, headers: string[], length: number): void {
+  if (status.startsWith('204') || status.startsWith('304')) return;
+  for (let i = 0; i < headers.length; i += 2) {
+    const name = headers[i] as string;
+    if (name.length === 14 && name.toLowerCase() === 'content-length') return;
+  }
+  headers.push('Content-Length', String(length));
+}
