@@ -5,6 +5,8 @@
  */
 import type { Config } from './config/config.js';
 import { loadConfig } from './config/load.js';
+import { renderHelp, renderVersion, readPackageVersion } from './cli/help.js';
+import { COMMAND_LINE } from './cli/parse-argv.js';
 import { createLogger } from './log/create-logger.js';
 import type { Logger } from './log/logger.js';
 import { createFront, type Front } from './server/http-front.js';
@@ -13,7 +15,7 @@ import { StartupError } from './startup-error.js';
 import { Arbiter } from './workers/arbiter.js';
 import { createWsgiGateway } from './gateways/wsgi/wsgi-gateway.js';
 
-const VERSION = '0.1.0';
+const VERSION = readPackageVersion();
 /** Exit status when the app cannot be loaded (gunicorn's APP_LOAD_ERROR). */
 const EXIT_APP_LOAD = 4;
 const EXIT_USAGE = 2;
@@ -28,11 +30,19 @@ const SIGNAL_ACTIONS: Readonly<Partial<Record<NodeJS.Signals, Shutdown>>> = {
 };
 
 async function main(): Promise<void> {
-  const result = loadConfig({ argv: process.argv.slice(2), env: process.env, cwd: process.cwd() });
+  const result = loadConfig({
+    argv: process.argv.slice(2),
+    env: process.env,
+    cwd: process.cwd(),
+    commandLine: COMMAND_LINE,
+    version: VERSION,
+  });
   switch (result.kind) {
     case 'help':
+      process.stdout.write(renderHelp());
+      return;
     case 'version':
-      process.stdout.write(result.text.endsWith('\n') ? result.text : result.text + '\n');
+      process.stdout.write(renderVersion());
       return;
     case 'invalid':
       for (const problem of result.problems) process.stderr.write(`xgi: error: ${problem}\n`);

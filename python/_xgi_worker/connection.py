@@ -178,6 +178,10 @@ class Connection:
             while not predicate():
                 self.flush()
                 self.pump()
+                # Requests that arrived while this one waits must not wait with it.
+                if (self.run_queue and self.current is not None
+                        and time.monotonic() - self.current_started >= self.stall_s):
+                    self.hand_back_queued()
             return
         self.flush()  # what we wait for may be the answer to a frame still queued
         with self.cv:

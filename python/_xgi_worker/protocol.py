@@ -153,6 +153,8 @@ def decode_response(payload):
     """Split a RESPONSE payload into (status, [(name, value)], body); for tests."""
     try:
         slen = _U16.unpack_from(payload, 0)[0]
+        if 2 + slen > len(payload):
+            raise ProtocolError("status overruns the frame")
         status = payload[2:2 + slen].decode("latin-1")
         at = 2 + slen
         count = _U16.unpack_from(payload, at)[0]
@@ -160,9 +162,13 @@ def decode_response(payload):
         headers = []
         for _ in range(count):
             nlen = _U16.unpack_from(payload, at)[0]
+            if at + 2 + nlen > len(payload):
+                raise ProtocolError("header name overruns the frame")
             name = payload[at + 2:at + 2 + nlen].decode("latin-1")
             at += 2 + nlen
             vlen = _U32.unpack_from(payload, at)[0]
+            if at + 4 + vlen > len(payload):
+                raise ProtocolError("header value overruns the frame")
             headers.append((name, payload[at + 4:at + 4 + vlen].decode("latin-1")))
             at += 4 + vlen
     except struct.error:

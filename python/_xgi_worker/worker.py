@@ -58,7 +58,9 @@ def main():
     try:
         boot(sock)
     except ConnectionLost:
-        sys.exit(0)
+        pass
+    finally:
+        sock.close()
 
 
 def boot(sock):
@@ -76,6 +78,7 @@ def boot(sock):
         text = e.line + ("\n" + e.details.rstrip() if e.details else "")
         conn.send(p.BOOT_ERROR, 0, 0, text.encode("utf-8", "replace"))
         conn.flush()
+        sock.close()
         sys.exit(APP_LOAD_ERROR)
     runner = WsgiRunner(app, conn, config)
     conn.send(p.READY, 0, 0)

@@ -21,7 +21,7 @@ HOP_BY_HOP = frozenset((
 ))
 TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
 BAD_VALUE = re.compile(r"[\r\n\0]")
-STATUS = re.compile(r"[0-9]{3}( [^\r\n\0]*)?\Z")
+STATUS = re.compile(r"[1-9][0-9]{2} [^\r\n\0]*\Z")
 NO_BODY_STATUS = ("1", "204", "304")
 JOIN_BYTES = 64 * 1024
 FRAME_BODY_BYTES = 1024 * 1024
@@ -68,7 +68,7 @@ def check_status(status):
     if type(status) is not str:
         raise AppError("status must be a str like '200 OK', got %r" % (status,))
     if not STATUS.match(status):
-        raise AppError("status must be three digits, a space and a reason, got %r" % (status,))
+        raise AppError("status must be three digits, a space and a reason like '200 OK', got %r" % (status,))
     try:
         status.encode("latin-1")
     except UnicodeEncodeError:

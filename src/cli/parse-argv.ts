@@ -12,15 +12,9 @@
  */
 import { SETTING_ENTRIES } from '../config/settings.js';
 import type { Setting, SettingName } from '../config/settings.js';
+import type { CommandLineParser, ParsedCommandLine, SplitResult } from '../config/load.js';
 
-/** Raw occurrences per setting, in the order given. */
-export type RawSettings = Readonly<Partial<Record<SettingName, readonly string[]>>>;
-
-export interface ParsedCommandLine {
-  readonly raw: RawSettings;
-  /** Unknown options, missing values, extra positionals: one sentence each. */
-  readonly problems: readonly string[];
-}
+export type { ParsedCommandLine, SplitResult } from '../config/load.js';
 
 interface FlagTarget {
   readonly name: SettingName;
@@ -186,7 +180,6 @@ function editDistance(a: string, b: string): number {
   return previous[right.length] ?? 0;
 }
 
-export type SplitResult = { readonly ok: true; readonly words: readonly string[] } | { readonly ok: false; readonly reason: string };
 
 /**
  * Splits text into words as a POSIX shell would, without expansions: blanks
@@ -221,3 +214,6 @@ export function splitCommandLine(text: string): SplitResult {
   if (word !== null) words.push(word);
   return { ok: true, words };
 }
+
+/** The parser config/load.ts is given by main.ts. */
+export const COMMAND_LINE: CommandLineParser = { parse: parseArgv, split: splitCommandLine };

@@ -34,6 +34,8 @@ export interface WorkersConfig {
   readonly chdir: string;
   /** Extra environment for the workers (`-e KEY=VALUE`). */
   readonly env: Readonly<Record<string, string>>;
+  /** xgi's own environment, which the workers inherit under `env` (as gunicorn's do). */
+  readonly inheritedEnv: Readonly<Record<string, string>>;
   /** A worker silent on a request this long is killed (`--timeout`; 0 = never). */
   readonly timeoutMs: number;
   /** How long a worker may take to import the app and say READY. */
@@ -44,6 +46,8 @@ export interface WorkersConfig {
   readonly maxInFlight: number;
   /** Response bytes a stream may have unacknowledged by the front. */
   readonly responseWindowBytes: number;
+  /** SERVER_SOFTWARE in the environ. */
+  readonly serverSoftware: string;
 }
 
 /** What the HTTP front needs. */

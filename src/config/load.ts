@@ -12,12 +12,31 @@
  * them as arguments: it never reads `process`.
  */
 import { isAbsolute } from 'node:path';
-import { readPackageVersion, renderHelp, renderVersion } from '../cli/help.js';
-import { parseArgv, splitCommandLine } from '../cli/parse-argv.js';
 import type { BadValue, EnvSource, Setting, SettingName, SettingValues } from './settings.js';
 import { SETTING_ENTRIES, settingLabel } from './settings.js';
 import type { CheckContext } from './checks.js';
 import type { Config } from './config.js';
+
+/** Raw occurrences per setting, in the order given on a command line. */
+export type RawSettings = Readonly<Partial<Record<SettingName, readonly string[]>>>;
+
+export interface ParsedCommandLine {
+  readonly raw: RawSettings;
+  /** Unknown options, missing values, extra positionals: one sentence each. */
+  readonly problems: readonly string[];
+}
+
+export type SplitResult = { readonly ok: true; readonly words: readonly string[] } | { readonly ok: false; readonly reason: string };
+
+/**
+ * How a command line becomes raw settings: cli/parse-argv.ts, passed in by
+ * main.ts so that config/ depends on nothing but the settings table.
+ */
+export interface CommandLineParser {
+  parse(words: readonly string[]): ParsedCommandLine;
+  /** XGI_CMD_ARGS split like a shell would. */
+  split(text: string): SplitResult;
+}
 
 export interface LoadInput {
   /** The command line after the program name (`process.argv.slice(2)`). */
@@ -25,12 +44,15 @@ export interface LoadInput {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Absolute directory relative paths are resolved against. */
   readonly cwd: string;
+  readonly commandLine: CommandLineParser;
+  /** xgi's version, for SERVER_SOFTWARE. */
+  readonly version: string;
 }
 
 export type LoadResult =
   | { readonly kind: 'run'; readonly config: Config }
-  | { readonly kind: 'help'; readonly text: string }
-  | { readonly kind: 'version'; readonly text: string }
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
   | { readonly kind: 'invalid'; readonly problems: readonly string[] };
 
 /** Where a setting's raw values came from, to name that place in a problem. */
@@ -63,20 +85,20 @@ export function loadConfig(input: LoadInput): LoadResult {
     envLayer(input.env),
     // Issue 6: the config file layer goes here. It is named by -c in the two
     // layers above it, so read their raw `config` entry first, then load.
-    cmdArgsLayer(input.env[CMD_ARGS]),
-    commandLineLayer(input.argv, { kind: 'argv' }),
+    cmdArgsLayer(input.env[CMD_ARGS], input.commandLine),
+    commandLineLayer(input.argv, { kind: 'argv' }, input.commandLine),
   ];
   const entries = mergeLayers(layers);
   // argparse answers -h and -v as soon as it meets them, whatever else is wrong.
-  if (entries.has('help')) return { kind: 'help', text: renderHelp() };
-  if (entries.has('version')) return { kind: 'version', text: renderVersion() };
+  if (entries.has('help')) return { kind: 'help' };
+  if (entries.has('version')) return { kind: 'version' };
 
   const read = readSettings(entries, { cwd: input.cwd });
   const problems = [...layers.flatMap((layer) => layer.problems), ...read.problems];
   if (!entries.has('app')) problems.push('no application given: pass MODULE:CALLABLE, e.g. xgi wsgi:app');
   const app = read.values?.app ?? null;
   if (read.values === null || app === null || problems.length > 0) return { kind: 'invalid', problems };
-  return { kind: 'run', config: deepFreeze(buildConfig(read.values, app)) };
+  return { kind: 'run', config: deepFreeze(buildConfig(read.values, app, input)) };
 }
 
 function defaultsLayer(): Layer {
@@ -99,16 +121,16 @@ function envLayer(env: LoadInput['env']): Layer {
 }
 
 /** gunicorn's GUNICORN_CMD_ARGS, split like a shell would (`shlex.split`). */
-function cmdArgsLayer(text: string | undefined): Layer {
+function cmdArgsLayer(text: string | undefined, commandLine: CommandLineParser): Layer {
   if (text === undefined) return { entries: new Map(), problems: [] };
-  const split = splitCommandLine(text);
+  const split = commandLine.split(text);
   if (!split.ok) return { entries: new Map(), problems: [`${CMD_ARGS} ${split.reason}: ${JSON.stringify(text)}`] };
-  const layer = commandLineLayer(split.words, { kind: 'cmd-args' });
+  const layer = commandLineLayer(split.words, { kind: 'cmd-args' }, commandLine);
   return { entries: layer.entries, problems: layer.problems.map((problem) => `${CMD_ARGS}: ${problem}`) };
 }
 
-function commandLineLayer(words: readonly string[], origin: Origin): Layer {
-  const parsed = parseArgv(words);
+function commandLineLayer(words: readonly string[], origin: Origin, commandLine: CommandLineParser): Layer {
+  const parsed = commandLine.parse(words);
   const entries = new Map<SettingName, RawEntry>();
   for (const [name, raws] of Object.entries(parsed.raw) as [SettingName, readonly string[]][]) {
     entries.set(name, { raws, origin });
@@ -162,7 +184,8 @@ function describeBadValue(setting: Setting<unknown>, origin: Origin, bad: BadVal
 }
 
 /** Places each checked setting in the Config; the one spot that knows both shapes. */
-function buildConfig(values: SettingValues, app: string): Config {
+function buildConfig(values: SettingValues, app: string, input: LoadInput): Config {
+  const { version } = input;
   const threaded = values.workerClass === 'sync' && values.threads > 1;
   return {
     workers: {
@@ -175,18 +198,20 @@ function buildConfig(values: SettingValues, app: string): Config {
       pythonPath: values.pythonpath,
       chdir: values.chdir,
       env: Object.fromEntries(values.rawEnv),
+      inheritedEnv: definedOnly(input.env),
       timeoutMs: values.timeout,
       bootTimeoutMs: values.workerBootTimeout,
       gracefulTimeoutMs: values.gracefulTimeout,
       maxInFlight: values.maxInFlight,
       responseWindowBytes: values.responseWindow,
+      serverSoftware: `xgi/${version}`,
     },
     server: {
       binds: values.bind,
       keepAliveMs: values.keepAlive,
       headersTimeoutMs: values.headerTimeout,
       requestBufferBytes: values.requestBufferSize,
-      serverSoftware: `xgi/${readPackageVersion()}`,
+      serverSoftware: `xgi/${version}`,
     },
     log: {
       level: values.logLevel,
@@ -204,4 +229,11 @@ function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
+}
+
+/** The environment without unset entries, as a child process receives it. */
+function definedOnly(env: LoadInput['env']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  return out;
 }

@@ -40,8 +40,11 @@ function httpName(name: string): string {
 export function splitTarget(target: string): { path: string; query: string } {
   let path = target;
   if (!path.startsWith('/') && /^https?:\/\//i.test(path)) {
-    const slash = path.indexOf('/', path.indexOf('//') + 2);
-    path = slash < 0 ? '/' : path.slice(slash);
+    // absolute-form (RFC 9112 §3.2.2): the authority ends at '/', '?' or '#'.
+    const authority = path.indexOf('//') + 2;
+    const end = path.slice(authority).search(/[/?#]/);
+    path = end < 0 ? '/' : path.slice(authority + end);
+    if (!path.startsWith('/')) path = '/' + path;
   }
   const q = path.indexOf('?');
   return q < 0 ? { path, query: '' } : { path: path.slice(0, q), query: path.slice(q + 1) };
@@ -149,6 +152,7 @@ function addServerName(vars: MetaVariables, req: IncomingMessage, urlScheme: 'ht
   if (colon < 0) {
     vars.push(['SERVER_NAME', host], ['SERVER_PORT', defaultPort]);
   } else {
-    vars.push(['SERVER_NAME', host.slice(0, colon)], ['SERVER_PORT', host.slice(colon + 1)]);
+    // An empty port means the scheme's default (RFC 3986 §3.2.3).
+    vars.push(['SERVER_NAME', host.slice(0, colon)], ['SERVER_PORT', host.slice(colon + 1) || defaultPort]);
   }
 }

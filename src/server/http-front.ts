@@ -63,7 +63,12 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
 
   const onClientError = (error: NodeJS.ErrnoException, socket: Socket): void => {
     log.debug(`http: bad request from ${socket.remoteAddress ?? 'unix socket'}: ${error.code ?? error.message}`);
-    if (!socket.writable || (error.code === 'ECONNRESET')) {
+    if (error.code === 'HPE_CLOSED_CONNECTION') {
+      // Bytes after a request that said "close" (e.g. HTTP/1.0 pipelining):
+      // ignore them; the response in flight ends the connection.
+      return;
+    }
+    if (!socket.writable || error.code === 'ECONNRESET') {
       socket.destroy();
       return;
     }

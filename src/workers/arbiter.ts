@@ -33,7 +33,7 @@ export class Arbiter {
   constructor(config: WorkersConfig, log: Logger) {
     this.#config = config;
     this.#log = log;
-    this.pool = new Pool({ maxInFlight: config.maxInFlight, stallMs: STALL_MS });
+    this.pool = new Pool({ maxInFlight: config.maxInFlight, stallMs: STALL_MS, threads: config.threads });
   }
 
   /** Spawn the workers; resolves once all are ready, rejects with the boot error. */
@@ -187,8 +187,7 @@ export class Arbiter {
     const now = performance.now();
     const limit = this.#config.timeoutMs;
     for (const worker of this.#workers) {
-      if (worker.inFlight === 0 || worker.state === 'exited') continue;
-      if (now - worker.oldestSentAt < limit || now - worker.lastHeardAt < limit) continue;
+      if (worker.state === 'exited' || !worker.isSilentFor(limit, now)) continue;
       this.#log.critical(`WORKER TIMEOUT (pid:${worker.pid})`);
       this.pool.remove(worker);
       worker.failStreams('timeout');

@@ -1,8 +1,8 @@
 /**
  * Which worker gets the next request. Least-loaded first, never more than
- * maxInFlight streams on one worker, and never a worker whose oldest
- * unanswered stream has been out longer than stallMs: a fast request must
- * not wait behind a slow one (DESIGN.md, "The worker wire protocol").
+ * maxInFlight streams on one worker, and never a worker all of whose threads
+ * are on streams out longer than stallMs: a fast request must not wait
+ * behind a slow one (DESIGN.md, "The worker wire protocol").
  * Requests no worker can take now wait here, in arrival order.
  */
 import type { Worker } from './worker.js';
@@ -18,13 +18,15 @@ export class Pool {
   readonly #workers: Worker[] = [];
   readonly #maxInFlight: number;
   readonly #stallMs: number;
+  readonly #threads: number;
   #queue: Job[] = [];
   #queueHead = 0;
   #isClosed = false;
 
-  constructor(options: { maxInFlight: number; stallMs: number }) {
+  constructor(options: { maxInFlight: number; stallMs: number; threads: number }) {
     this.#maxInFlight = options.maxInFlight;
     this.#stallMs = options.stallMs;
+    this.#threads = options.threads;
   }
 
   get size(): number {
@@ -103,7 +105,7 @@ export class Pool {
     for (const worker of this.#workers) {
       const load = worker.inFlight;
       if (load >= this.#maxInFlight) continue;
-      if (load > 0 && now - worker.oldestSentAt > this.#stallMs) continue;
+      if (load > 0 && now - worker.oldestSentAt > this.#stallMs && worker.isStalled(now, this.#stallMs, this.#threads)) continue;
       if (best === undefined || load < best.inFlight) best = worker;
       if (load === 0) break;
     }

@@ -20,6 +20,8 @@ export const APP_LOAD_ERROR = 4;
 
 /** What a stream's owner (the WSGI gateway) is told about its stream. */
 export interface StreamSink {
+  /** True while the stream waits for its client to take bytes (not the worker's fault). */
+  readonly isBlockedOnClient: boolean;
   onFrame(frame: Frame): void;
   /** The worker died or was killed with this stream in flight. */
   onWorkerLost(reason: WorkerLoss): void;
@@ -62,7 +64,7 @@ export class Worker {
     this.#events = events;
     this.#child = spawn(config.python, [WORKER_PACKAGE], {
       cwd: config.chdir,
-      env: { ...process.env, ...config.env },
+      env: { ...config.inheritedEnv, ...config.env },
       stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
       detached: true, // its own process group: a timeout kills everything it started
     });
@@ -79,7 +81,7 @@ export class Worker {
       multiprocess: options.multiprocess,
       stallMs: options.stallMs,
       responseWindowBytes: config.responseWindowBytes,
-      serverSoftware: 'xgi/0.1.0',
+      serverSoftware: config.serverSoftware,
     }))));
   }
 
@@ -95,6 +97,35 @@ export class Worker {
   get oldestSentAt(): number {
     for (const entry of this.#streams.values()) return entry.sentAt; // Map keeps insertion order
     return Infinity;
+  }
+
+  /**
+   * True when the worker has had a request for longer than limitMs and has
+   * said nothing for that long, while no stream waits on a slow client.
+   */
+  isSilentFor(limitMs: number, now: number): boolean {
+    if (this.#streams.size === 0 || now - this.lastHeardAt < limitMs) return false;
+    for (const { sink, sentAt } of this.#streams.values()) {
+      if (sink.isBlockedOnClient) return false;
+      if (now - sentAt >= limitMs) return true;
+    }
+    return false;
+  }
+
+  /**
+   * True when `threads` streams have each been out longer than stallMs: every
+   * thread of the worker is busy with a slow request (or a slow client), so
+   * a new request would wait behind one of them.
+   */
+  isStalled(now: number, stallMs: number, threads: number): boolean {
+    if (this.#streams.size < threads) return false;
+    let old = 0;
+    // Map order is send order: stop at the first stream still young.
+    for (const { sentAt } of this.#streams.values()) {
+      if (now - sentAt <= stallMs) return false;
+      if (++old >= threads) return true;
+    }
+    return false;
   }
 
   /** A fresh stream id for a request about to go to this worker. */

@@ -98,3 +98,79 @@ export function parseResponses(buffer, { isHead = false } = {}) {
   }
   return responses;
 }
+
+/**
+ * One raw connection held open for a conversation: write, wait for bytes,
+ * write again, see whether (and when) the server closes. `localPort` is the
+ * client's port (what the server sees as REMOTE_PORT).
+ *
+ *   const conn = await openRaw(port);
+ *   conn.write('POST / HTTP/1.1\r\n...');
+ *   await conn.waitFor((buf) => buf.includes('100 Continue'));
+ *   await conn.waitForClose(); // rejects if the server keeps it open
+ */
+export function openRaw(port, { host = '127.0.0.1' } = {}) {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host });
+    const conn = {
+      socket,
+      localPort: 0,
+      buffer: Buffer.alloc(0),
+      isClosed: false,
+      write(bytes) {
+        socket.write(bytes);
+      },
+      /** Resolve with the buffer once `until(buffer)` holds; reject after timeoutMs. */
+      waitFor(until, timeoutMs = 5000) {
+        return waitOn(conn, () => until(conn.buffer), timeoutMs, 'the expected bytes');
+      },
+      /** Resolve once the server has closed the connection; reject after timeoutMs. */
+      waitForClose(timeoutMs = 5000) {
+        return waitOn(conn, () => conn.isClosed, timeoutMs, 'the server to close the connection');
+      },
+      destroy() {
+        socket.destroy();
+      },
+      waiters: new Set(),
+    };
+    const notify = () => { for (const w of conn.waiters) w(); };
+    socket.on('connect', () => {
+      conn.localPort = socket.localPort;
+      resolve(conn);
+    });
+    socket.on('data', (chunk) => {
+      conn.buffer = Buffer.concat([conn.buffer, chunk]);
+      notify();
+    });
+    socket.on('end', () => { conn.isClosed = true; notify(); });
+    socket.on('close', () => { conn.isClosed = true; notify(); });
+    socket.on('error', (error) => {
+      if (conn.localPort === 0) reject(error);
+    });
+  });
+}
+
+function waitOn(conn, predicate, timeoutMs, what) {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!predicate()) return;
+      clearTimeout(timer);
+      conn.waiters.delete(check);
+      resolve(conn.buffer);
+    };
+    const timer = setTimeout(() => {
+      conn.waiters.delete(check);
+      reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; got:\n${conn.buffer.toString('latin1').slice(0, 2000)}`));
+    }, timeoutMs);
+    conn.waiters.add(check);
+    check();
+  });
+}
+
+/** True once `buffer` holds at least one complete response per expected count. */
+export function hasResponses(count, options) {
+  return (buffer) => {
+    const responses = parseResponses(buffer, options);
+    return responses.length >= count && responses.slice(0, count).every((r) => r.isComplete);
+  };
+}

@@ -15,7 +15,7 @@ export const DEBIAN_PYTHON = '/usr/bin/python3';
  * worker was spawned (requests sent before a worker is ready wait for it).
  */
 export async function startXgi(t, args, options = {}) {
-  const hasBind = args.some((a) => a === '-b' || a === '--bind' || a.startsWith('--bind='));
+  const hasBind = options.isDefaultBind || args.some((a) => a === '-b' || a === '--bind' || a.startsWith('--bind='));
   const argv = [XGI, ...args, ...(hasBind ? [] : ['-b', '127.0.0.1:0'])];
   const child = spawn(process.execPath, argv, {
     cwd: options.cwd ?? ROOT,
@@ -148,4 +148,24 @@ export function isAlive(pid) {
   } catch {
     return false;
   }
+}
+
+/**
+ * A stand-in for a test context inside describe(): hooks get a SuiteContext,
+ * which has no after(). Pass it to startXgi in before(), close it in after():
+ *
+ *   const scope = suiteScope();
+ *   before(async () => { xgi = await startXgi(scope, [...]); });
+ *   after(() => scope.close());
+ */
+export function suiteScope() {
+  const cleanups = [];
+  return {
+    after(fn) {
+      cleanups.push(fn);
+    },
+    async close() {
+      while (cleanups.length > 0) await cleanups.pop()();
+    },
+  };
 }

@@ -5,6 +5,7 @@
  * it (CREDIT), and CANCEL when the client goes away. It is the pool's Job
  * and the worker's StreamSink for that request.
  */
+import type { ServerResponse } from 'node:http';
 import type { GatewayRequest } from '../gateway.js';
 import type { Logger } from '../../log/logger.js';
 import type { Job, Pool } from '../../workers/pool.js';
@@ -35,6 +36,10 @@ export class Exchange implements Job, StreamSink {
     this.#pool = deps.pool;
     this.#log = deps.log;
     request.res.once('close', this.#onClose);
+  }
+
+  get isBlockedOnClient(): boolean {
+    return this.#isWaitingDrain;
   }
 
   start(worker: Worker): void {
@@ -151,8 +156,7 @@ export class Exchange implements Job, StreamSink {
     if (!res.headersSent) {
       this.#fail(500, reason, false);
     } else {
-      // The client must see a truncated response, never a "complete" one.
-      res.destroy();
+      cutConnection(res);
     }
   }
 
@@ -165,7 +169,7 @@ export class Exchange implements Job, StreamSink {
     if (shouldLog) this.#log.error(`wsgi: request ${id} ${req.method} ${req.url}: ${why}`);
     if (this.#isClientGone) return;
     if (res.headersSent) {
-      res.destroy();
+      cutConnection(res);
       return;
     }
     const text = STATUS_TEXT[status] ?? 'Error';
@@ -185,6 +189,20 @@ export class Exchange implements Job, StreamSink {
       this.#worker.send(encodeFrame(FrameType.CANCEL, 0, this.#stream));
     }
   }
+}
+
+/**
+ * The response cannot be completed: close the connection once what was
+ * already written has left, so the client sees a truncated response, never
+ * a "complete" one. Not at once: the head and first bytes may still sit in
+ * node:http's corked buffer in this very tick.
+ */
+function cutConnection(res: ServerResponse): void {
+  setImmediate(() => {
+    const socket = res.socket;
+    if (socket === null) res.destroy();
+    else socket.destroySoon();
+  });
 }
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {

@@ -1,0 +1,114 @@
+// 100 MB each way through a real worker, checked by hash, with the memory of
+// xgi's front process sampled all along: it must stay bounded (the body
+// streams with backpressure in both directions, DESIGN.md).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { APPS, startXgi } from '../helpers/start-xgi.js';
+
+const MB = 1024 * 1024;
+const BLOCK = 64 * 1024;
+/** Growth of the front's RSS allowed while 100 MB pass through it. */
+const MAX_GROWTH_BYTES = 64 * MB;
+
+function rssBytes(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
+}
+
+function sampleRss(pid) {
+  const baseline = rssBytes(pid);
+  let peak = baseline;
+  const timer = setInterval(() => {
+    try {
+      peak = Math.max(peak, rssBytes(pid));
+    } catch {
+      // process gone; the test fails elsewhere
+    }
+  }, 20);
+  return { stop: () => (clearInterval(timer), { baseline, peak }) };
+}
+
+function patternBlock(i) {
+  const block = Buffer.alloc(BLOCK);
+  for (let k = 0; k < BLOCK; k++) block[k] = (i + (k % 256)) & 0xff;
+  return block;
+}
+
+test('100 MB upload and download in bounded memory', async (t) => {
+  const xgi = await startXgi(t, ['wsgi:app', '--pythonpath', APPS + 'transfer']);
+
+  await t.test('upload: the app sees every byte, in order', async () => {
+    const total = 100 * MB;
+    const expected = createHash('sha256');
+    const memory = sampleRss(xgi.pid);
+    const answer = await new Promise((resolve, reject) => {
+      const req = request(`${xgi.url}/upload`, { method: 'POST', headers: { 'content-length': total } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (s) => { text += s; }).on('end', () => resolve({ status: res.statusCode, text }));
+      });
+      req.on('error', reject);
+      let sent = 0;
+      let i = 0;
+      const pump = () => {
+        while (sent < total) {
+          const block = patternBlock(i++ & 0xff);
+          expected.update(block);
+          sent += block.length;
+          if (!req.write(block)) {
+            req.once('drain', pump);
+            return;
+          }
+        }
+        req.end();
+      };
+      pump();
+    });
+    const { baseline, peak } = memory.stop();
+    assert.equal(answer.status, 200);
+    assert.equal(answer.text, `${total} ${expected.digest('hex')}`);
+    assert.ok(peak - baseline < MAX_GROWTH_BYTES, `front RSS grew ${((peak - baseline) / MB).toFixed(1)} MB`);
+  });
+
+  await t.test('download: every byte arrives, in order', async () => {
+    const memory = sampleRss(xgi.pid);
+    const { status, digest, length } = await new Promise((resolve, reject) => {
+      request(`${xgi.url}/download?mb=100`, (res) => {
+        const hash = createHash('sha256');
+        let n = 0;
+        res.on('data', (chunk) => { hash.update(chunk); n += chunk.length; });
+        res.on('end', () => resolve({ status: res.statusCode, digest: hash.digest('hex'), length: n }));
+        res.on('error', reject);
+      }).on('error', reject).end();
+    });
+    const { baseline, peak } = memory.stop();
+    const expected = createHash('sha256');
+    for (let i = 0; i < 100 * 16; i++) expected.update(patternBlock(i & 0xff));
+    assert.equal(status, 200);
+    assert.equal(length, 100 * MB);
+    assert.equal(digest, expected.digest('hex'));
+    assert.ok(peak - baseline < MAX_GROWTH_BYTES, `front RSS grew ${((peak - baseline) / MB).toFixed(1)} MB`);
+  });
+
+  await t.test('a slow reader holds back only its own stream', async () => {
+    // Open a 100 MB download and do not read it; the other thread of the
+    // worker still serves, and the front holds at most the stream's window.
+    const threaded = await startXgi(t, ['wsgi:app', '--pythonpath', APPS + 'transfer', '--threads', '2']);
+    const stalled = request(`${threaded.url}/download?mb=100`);
+    const started = new Promise((resolve) => stalled.once('response', resolve));
+    stalled.end();
+    const res = await started;
+    res.pause();
+    const memory = sampleRss(threaded.pid);
+    const begun = performance.now();
+    const other = await threaded.get('/download?mb=1');
+    assert.ok(performance.now() - begun < 5000, 'served without waiting for the stalled stream');
+    assert.equal(other.status, 200);
+    assert.equal(other.body.length, MB);
+    const { baseline, peak } = memory.stop();
+    assert.ok(peak - baseline < MAX_GROWTH_BYTES);
+    res.destroy();
+  });
+});
