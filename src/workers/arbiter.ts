@@ -29,6 +29,8 @@ export class Arbiter {
   #bootFailure: ((error: StartupError) => void) | null = null;
   #murderTimer: NodeJS.Timeout | null = null;
   #onAllExited: (() => void) | null = null;
+  /** Counts a worker ready during the initial boot. */
+  #onBootReady: (() => void) | null = null;
 
   constructor(config: WorkersConfig, log: Logger) {
     this.#config = config;
@@ -55,12 +57,14 @@ export class Arbiter {
         clearTimeout(timer);
         this.#isBooted = true;
         this.#bootFailure = null;
+        this.#onBootReady = null;
         if (this.#config.timeoutMs > 0) {
           this.#murderTimer = setInterval(() => this.#murderWorkers(), Math.min(MURDER_CHECK_MS, this.#config.timeoutMs));
           this.#murderTimer.unref();
         }
         resolve();
       };
+      this.#onBootReady = onReady;
       for (let i = 0; i < this.#config.count; i++) this.#spawnWorker(onReady);
     });
   }
@@ -161,8 +165,14 @@ export class Arbiter {
     }
     if (!this.#isBooted) {
       if (code === APP_LOAD_ERROR) return; // the BOOT_ERROR frame carried the reason
-      this.#bootFailure?.(new StartupError('XGI_WORKER_BOOT_ERROR',
-        `worker ${worker.pid} exited during boot (${signal ?? `code ${code}`}); see the lines above`));
+      if (code === WORKER_BOOT_ERROR || (signal === null && !worker.hasBeenReady)) {
+        this.#bootFailure?.(new StartupError('XGI_WORKER_BOOT_ERROR',
+          `worker ${worker.pid} exited during boot (code ${code}); see the lines above`));
+        return;
+      }
+      // Killed from outside while the others were still booting: replace it.
+      this.#log.warning(`Worker (pid:${worker.pid}) ${signal !== null ? `was killed by ${signal}` : `exited with code ${code}`}`, worker.pid);
+      this.#spawnWorker(this.#onBootReady ?? undefined);
       return;
     }
     const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;

@@ -57,6 +57,7 @@ export class Worker {
   /** performance.now() of the last frame from this worker. */
   lastHeardAt = performance.now();
   requestsServed = 0;
+  hasBeenReady = false;
 
   constructor(options: { config: WorkersConfig; stallMs: number; multiprocess: boolean }, log: Logger, events: WorkerEvents) {
     const { config } = options;
@@ -227,6 +228,7 @@ export class Worker {
   #onConnectionFrame(frame: Frame): void {
     switch (frame.type) {
       case FrameType.READY:
+        this.hasBeenReady = true;
         if (this.#state === 'booting') this.#state = 'ready';
         this.#events.ready(this);
         return;

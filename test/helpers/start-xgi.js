@@ -1,6 +1,7 @@
 // Start the real xgi binary on a free port and wait for its "Listening at"
 // line (never a sleep). Stopped by pid in t.after; every test gets its own.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -140,11 +141,19 @@ export function runXgi(args, options = {}) {
   });
 }
 
-/** True while a process with this pid exists. */
+/**
+ * True while a process with this pid runs. A zombie (dead, not yet reaped by
+ * whoever adopted it, e.g. a container's PID 1) counts as gone.
+ */
 export function isAlive(pid) {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
