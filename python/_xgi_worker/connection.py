@@ -12,6 +12,7 @@ Two modes share this code:
 import collections
 import select
 import signal
+import socket
 import threading
 import time
 
@@ -67,11 +68,21 @@ class Connection:
         self.current = None
         self.current_started = 0.0
         self._is_armed = False
+        self._is_pumping = False
+        self._is_in_alarm = False
+        # One bound method, so that getsignal() can recognise it (each
+        # attribute access would make a new object).
+        self._alarm_handler = self._on_alarm
 
     # -- sending -------------------------------------------------------
 
     def send(self, ftype, flags, sid, payload=b""):
         frame = p.HEADER.pack(len(payload), ftype, flags, sid) + payload
+        if self._is_in_alarm:
+            # The alarm handler already holds the send lock (single mode).
+            self._out.append(frame)
+            self._out_bytes += len(frame)
+            return
         with self._send_lock:
             self._out.append(frame)
             self._out_bytes += len(frame)
@@ -115,25 +126,29 @@ class Connection:
 
     def pump(self):
         """One recv: dispatch every frame in it. Raises ConnectionLost on EOF."""
+        self._is_pumping = True  # keeps the alarm handler off the decoder
         try:
-            data = self.sock.recv(RECV_BYTES)
-        except InterruptedError:
-            return
-        except OSError as e:
-            self.is_closed = True
-            raise ConnectionLost(str(e)) from None
-        if not data:
-            self.is_closed = True
-            raise ConnectionLost("front closed the connection")
-        frames = self.decoder.feed(data)
-        if self.cv is None:
-            for frame in frames:
-                self._dispatch(*frame)
-        else:
-            with self.cv:
+            try:
+                data = self.sock.recv(RECV_BYTES)
+            except InterruptedError:
+                return
+            except OSError as e:
+                self.is_closed = True
+                raise ConnectionLost(str(e)) from None
+            if not data:
+                self.is_closed = True
+                raise ConnectionLost("front closed the connection")
+            frames = self.decoder.feed(data)
+            if self.cv is None:
                 for frame in frames:
                     self._dispatch(*frame)
-                self.cv.notify_all()
+            else:
+                with self.cv:
+                    for frame in frames:
+                        self._dispatch(*frame)
+                    self.cv.notify_all()
+        finally:
+            self._is_pumping = False
 
     def _dispatch(self, ftype, flags, sid, payload):
         if ftype == p.REQUEST:
@@ -211,15 +226,17 @@ class Connection:
     # -- single mode: the stall guard on SIGALRM -----------------------
 
     def arm_stall_guard(self):
-        """While responses wait in the out buffer or requests wait in the
-        queue, tick every stall_s: a request running longer than that gets
-        its queued neighbours handed back and the finished ones flushed."""
+        """While the main thread runs requests, tick every stall_s: a request
+        running longer than that gets the requests queued behind it (and
+        those still unread in the socket) handed back, and the responses
+        already finished flushed. Disarmed before the worker blocks idle."""
         if self._is_armed:
             return
-        if signal.getsignal(signal.SIGALRM) is not self._on_alarm:
-            if signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None):
+        current = signal.getsignal(signal.SIGALRM)
+        if current is not self._alarm_handler:
+            if current not in (signal.SIG_DFL, None):
                 return  # the app uses SIGALRM itself; leave it alone
-            signal.signal(signal.SIGALRM, self._on_alarm)
+            signal.signal(signal.SIGALRM, self._alarm_handler)
             signal.siginterrupt(signal.SIGALRM, False)
         signal.setitimer(signal.ITIMER_REAL, self.stall_s, self.stall_s)
         self._is_armed = True
@@ -229,26 +246,38 @@ class Connection:
             signal.setitimer(signal.ITIMER_REAL, 0)
             self._is_armed = False
 
-    def has_pending_output(self):
-        return self._out_bytes > 0
-
     def _on_alarm(self, signum, frame):
         if self.current is None or time.monotonic() - self.current_started < self.stall_s:
             return
-        # We run inside the main thread, maybe in the middle of a sendall:
-        # only touch the socket if no send is in progress.
-        if not self._send_lock.acquire(blocking=False):
+        # We run inside the main thread, maybe in the middle of a sendall or
+        # a recv of its own: touch the socket only if neither is under way.
+        if self._is_pumping or not self._send_lock.acquire(blocking=False):
             return
+        self._is_in_alarm = True
         try:
+            self._read_waiting()
             while self.run_queue:
                 stream = self.run_queue.popleft()
                 self.streams.pop(stream.id, None)
-                frame = p.HEADER.pack(0, p.HANDBACK, 0, stream.id)
-                self._out.append(frame)
-                self._out_bytes += len(frame)
+                self.send(p.HANDBACK, 0, stream.id)
             self._flush_locked()
         finally:
+            self._is_in_alarm = False
             self._send_lock.release()
+
+    def _read_waiting(self):
+        """Dispatch whatever the front sent since, without blocking."""
+        while True:
+            try:
+                data = self.sock.recv(RECV_BYTES, socket.MSG_DONTWAIT)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                return  # the main thread will see it on its next recv
+            if not data:
+                return
+            for frame in self.decoder.feed(data):
+                self._dispatch(*frame)
 
     # -- threaded mode: the reader ------------------------------------
 

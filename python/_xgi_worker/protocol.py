@@ -99,40 +99,26 @@ class FrameDecoder:
 
 
 def decode_request(payload):
-    """Split a REQUEST payload into (environ dict of native str, body bytes)."""
+    """Split a REQUEST payload into (environ dict of native str, body bytes).
+    The block is `key NUL value NUL ...`: one decode and one split."""
     if len(payload) < 4:
         raise ProtocolError("truncated environ block")
     env_end = 4 + _U32.unpack_from(payload, 0)[0]
     if env_end > len(payload):
         raise ProtocolError("environ block overruns the frame")
-    environ = {}
-    at = 4
-    u16 = _U16.unpack_from
-    u32 = _U32.unpack_from
-    try:
-        while at < env_end:
-            klen = u16(payload, at)[0]
-            at += 2
-            key = payload[at:at + klen].decode("latin-1")
-            at += klen
-            vlen = u32(payload, at)[0]
-            at += 4
-            if at + vlen > env_end:
-                raise ProtocolError("environ value overruns the block")
-            environ[key] = payload[at:at + vlen].decode("latin-1")
-            at += vlen
-    except struct.error:
-        raise ProtocolError("truncated environ block") from None
-    return environ, payload[env_end:]
+    parts = payload[4:env_end].decode("latin-1").split("\0")
+    if parts.pop() != "" or len(parts) % 2:
+        raise ProtocolError("environ block is not key NUL value NUL pairs")
+    it = iter(parts)
+    return dict(zip(it, it)), payload[env_end:]
 
 
 def encode_environ(pairs, body=b""):
     """Encode a REQUEST payload (the front's job; here for tests)."""
     parts = []
     for key, value in pairs:
-        k = key.encode("latin-1")
         v = value if isinstance(value, bytes) else value.encode("latin-1")
-        parts.append(_U16.pack(len(k)) + k + _U32.pack(len(v)) + v)
+        parts.append(key.encode("latin-1") + b"\0" + v + b"\0")
     block = b"".join(parts)
     return _U32.pack(len(block)) + block + body
 

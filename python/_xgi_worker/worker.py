@@ -98,8 +98,7 @@ def serve_single(conn, runner):
             if queue:
                 stream = queue.popleft()
                 stream.is_started = True
-                if queue or conn.has_pending_output():
-                    conn.arm_stall_guard()
+                conn.arm_stall_guard()
                 conn.current = stream
                 conn.current_started = time.monotonic()
                 runner.run(stream)

@@ -9,6 +9,7 @@ import type { Logger } from '../../log/logger.js';
 import type { Arbiter } from '../../workers/arbiter.js';
 import { buildMetaVariables } from '../cgi-env.js';
 import { encodeRequestFrame } from '../../workers/protocol/messages.js';
+import { ProtocolError } from '../../workers/protocol/frames.js';
 import { Exchange } from './exchange.js';
 
 export function createWsgiGateway(arbiter: Arbiter, log: Logger): Gateway {
@@ -24,9 +25,18 @@ export function createWsgiGateway(arbiter: Arbiter, log: Logger): Gateway {
         bufferedBodyBytes: body.kind === 'buffered' ? body.bytes.length : null,
       });
       environ.push(['RAW_URI', req.url ?? '/'], ['wsgi.url_scheme', request.urlScheme]);
-      const frame = body.kind === 'buffered'
-        ? encodeRequestFrame(0, environ, body.bytes, true)
-        : encodeRequestFrame(0, environ, null, false);
+      let frame: Buffer;
+      try {
+        frame = body.kind === 'buffered'
+          ? encodeRequestFrame(0, environ, body.bytes, true)
+          : encodeRequestFrame(0, environ, null, false);
+      } catch (error) {
+        if (!(error instanceof ProtocolError)) throw error;
+        // %00 in the path: a NUL byte has no business in PATH_INFO.
+        request.res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': 12, Connection: 'close' });
+        request.res.end('Bad Request\n');
+        return;
+      }
       pool.submit(new Exchange(request, frame, { pool, log }));
     },
     close(graceMs: number): Promise<void> {

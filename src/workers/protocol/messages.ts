@@ -4,7 +4,7 @@
  * strings on this wire are latin-1 (PEP 3333 "native strings") except LOG and
  * ABORT text, which is UTF-8.
  *
- *   REQUEST:  envLength u32 | (klen u16, key, vlen u32, value)* | body
+ *   REQUEST:  envLength u32 | key NUL value NUL ... | body
  *   RESPONSE: statusLen u16 | status | n u16 | (nlen u16, name, vlen u32, value)*n | body
  */
 import { END, FrameType, HEADER_BYTES, ProtocolError, writeHeader } from './frames.js';
@@ -15,6 +15,7 @@ export type EnvironPairs = ReadonlyArray<readonly [string, string | Buffer]>;
 /**
  * Encode a whole REQUEST frame in one allocation: header, environ block and
  * the first body bytes. `isComplete` sets END (the body is all here).
+ * Throws ProtocolError when a key or value contains NUL (the separator).
  */
 export function encodeRequestFrame(
   stream: number,
@@ -22,26 +23,20 @@ export function encodeRequestFrame(
   body: Buffer | null,
   isComplete: boolean,
 ): Buffer {
-  let envLength = 0;
+  let block = '';
   for (const [key, value] of environ) {
-    envLength += 6 + key.length + (typeof value === 'string' ? value.length : value.length);
+    const text = typeof value === 'string' ? value : value.toString('latin1');
+    if (text.includes('\0') || key.includes('\0')) throw new ProtocolError(`NUL in environ ${key}`);
+    block += key + '\0' + text + '\0';
   }
+  const envLength = block.length;
   const bodyLength = body === null ? 0 : body.length;
   const payloadLength = 4 + envLength + bodyLength;
   const frame = Buffer.allocUnsafe(HEADER_BYTES + payloadLength);
   writeHeader(frame, 0, FrameType.REQUEST, isComplete ? END : 0, stream, payloadLength);
-  let at = HEADER_BYTES;
-  frame.writeUInt32BE(envLength, at);
-  at += 4;
-  for (const [key, value] of environ) {
-    frame.writeUInt16BE(key.length, at);
-    at += 2;
-    at += frame.write(key, at, 'latin1');
-    frame.writeUInt32BE(value.length, at);
-    at += 4;
-    at += typeof value === 'string' ? frame.write(value, at, 'latin1') : value.copy(frame, at);
-  }
-  if (body !== null) body.copy(frame, at);
+  frame.writeUInt32BE(envLength, HEADER_BYTES);
+  frame.write(block, HEADER_BYTES + 4, 'latin1');
+  if (body !== null) body.copy(frame, HEADER_BYTES + 4 + envLength);
   return frame;
 }
 
@@ -50,17 +45,10 @@ export function decodeRequestPayload(payload: Buffer): { environ: Array<[string,
   const envLength = readU32(payload, 0);
   const end = 4 + envLength;
   if (end > payload.length) throw new ProtocolError('environ block overruns the frame');
+  const parts = payload.toString('latin1', 4, end).split('\0');
+  if (parts.pop() !== '' || parts.length % 2 !== 0) throw new ProtocolError('environ block is not key NUL value NUL pairs');
   const environ: Array<[string, string]> = [];
-  let at = 4;
-  while (at < end) {
-    const klen = readU16(payload, at, end);
-    const key = payload.toString('latin1', at + 2, at + 2 + klen);
-    at += 2 + klen;
-    const vlen = readU32(payload, at, end);
-    if (at + 4 + vlen > end) throw new ProtocolError('environ value overruns the block');
-    environ.push([key, payload.toString('latin1', at + 4, at + 4 + vlen)]);
-    at += 4 + vlen;
-  }
+  for (let i = 0; i < parts.length; i += 2) environ.push([parts[i] as string, parts[i + 1] as string]);
   return { environ, body: payload.subarray(end) };
 }
 

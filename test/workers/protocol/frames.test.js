@@ -321,10 +321,11 @@ for (const length of [MAX_FRAME_BYTES + 1, 0x7fffffff, 0xffffffff]) {
 // ---------------------------------------------------------------------------
 // REQUEST: environ block
 
-const LATIN1_ALL = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('');
+/** Every latin-1 character but NUL, the block's separator. */
+const LATIN1_ALL = Array.from({ length: 255 }, (_, i) => String.fromCharCode(i + 1)).join('');
 const HIGH_BYTES = Buffer.from(Array.from({ length: 128 }, (_, i) => 0x80 + i));
 
-test('encodeRequestFrame golden: header, envLength, (klen u16, key, vlen u32, value)*, body', () => {
+test('encodeRequestFrame golden: header, envLength, key NUL value NUL ..., body', () => {
   const frame = encodeRequestFrame(
     7,
     [
@@ -336,11 +337,11 @@ test('encodeRequestFrame golden: header, envLength, (klen u16, key, vlen u32, va
     true,
   );
   const expected = hex(`
-    0000003b 02 01 00000007
-    00000035
-    000e 524551554553545f4d4554484f44 00000003 474554
-    0009 504154485f494e464f 00000002 80ff
-    0006 485454505f58 00000001 e9
+    0000002f 02 01 00000007
+    00000029
+    524551554553545f4d4554484f44 00 474554 00
+    504154485f494e464f 00 80ff 00
+    485454505f58 00 e9 00
     6869`);
   assert.equal(frame.toString('hex'), expected.toString('hex'));
 });
@@ -350,8 +351,14 @@ test('encodeRequestFrame golden: no body, not complete → no END, empty environ
   assert.equal(encodeRequestFrame(2, [], Buffer.alloc(0), true).toString('hex'), hex('00000004 02 01 00000002 00000000').toString('hex'));
   assert.equal(
     encodeRequestFrame(3, [['A', '']], null, true).toString('hex'),
-    hex('0000000b 02 01 00000003 00000007 0001 41 00000000').toString('hex'),
+    hex('00000007 02 01 00000003 00000003 41 00 00').toString('hex'),
   );
+});
+
+test('encodeRequestFrame refuses NUL in a key or value (it is the separator)', () => {
+  assertProtocolError(() => encodeRequestFrame(1, [['PATH_INFO', Buffer.from([0x2f, 0x00])]], null, true), 'NUL in a Buffer value');
+  assertProtocolError(() => encodeRequestFrame(1, [['HTTP_X', 'a\0b']], null, true), 'NUL in a string value');
+  assertProtocolError(() => encodeRequestFrame(1, [['A\0', 'x']], null, true), 'NUL in a key');
 });
 
 test('encodeRequestFrame → decodeRequestPayload round trip: latin-1 strings, Buffer values 0x80-0xff, body after', () => {
@@ -375,7 +382,7 @@ test('encodeRequestFrame → decodeRequestPayload round trip: latin-1 strings, B
   // The raw bytes survive: each char code is the original byte.
   const pathInfo = pairs.find(([k]) => k === 'PATH_INFO')[1];
   assert.deepEqual(Buffer.from(pathInfo, 'latin1'), HIGH_BYTES);
-  assert.equal(pairs.find(([k]) => k === 'HTTP_X_ALL')[1].length, 256);
+  assert.equal(pairs.find(([k]) => k === 'HTTP_X_ALL')[1].length, 255);
   assert.equal(rest.toString('hex'), body.toString('hex'));
 });
 
@@ -397,14 +404,12 @@ test('decodeRequestPayload: every truncation of the environ block → ProtocolEr
   assert.equal(decodeRequestPayload(payload.subarray(0, envEnd + 2)).body.toString(), 'bo');
 });
 
-test('decodeRequestPayload: inconsistent lengths inside the block → ProtocolError', () => {
+test('decodeRequestPayload: malformed blocks → ProtocolError', () => {
   const cases = {
-    'envLength past the end': '000000ff 0001 41 00000000',
-    'value past the block, body present': '00000007 0001 41 00000005 6869',
-    'key past the block': '00000003 00ff 41 6869',
-    'block ends inside a pair (1 byte left)': '00000001 00',
-    'block ends inside vlen': '00000005 0001 41 0000 000000',
-    'huge vlen': '0000000b 0001 41 ffffffff 0000',
+    'envLength past the end': '000000ff 41 00 42 00',
+    'no trailing NUL': '00000003 41 00 42',
+    'a key without its value': '00000002 41 00',
+    'three fields': '00000006 41 00 42 00 43 00',
   };
   for (const [name, bytes] of Object.entries(cases)) {
     assertProtocolError(() => decodeRequestPayload(hex(bytes)), name);

@@ -60,7 +60,8 @@ function python(script, input = null) {
 /** JSON form of an environ value: strings as-is, Buffers as {hex}. */
 const jsonValue = (v) => (typeof v === 'string' ? v : { hex: v.toString('hex') });
 
-const LATIN1_ALL = Array.from({ length: 256 }, (_, i) => String.fromCharCode(i)).join('');
+/** Every latin-1 character but NUL, the environ block's separator. */
+const LATIN1_ALL = Array.from({ length: 255 }, (_, i) => String.fromCharCode(i + 1)).join('');
 const HIGH_BYTES = Buffer.from(Array.from({ length: 128 }, (_, i) => 0x80 + i));
 
 /** mulberry32, for reproducible payloads. */
