@@ -69,7 +69,11 @@ function openLogger(config: Config): Logger {
 async function run(config: Config): Promise<void> {
   const log = openLogger(config);
   const arbiter = new Arbiter(config.workers, log);
-  const router = createRouter([{ prefix: '', gateway: createWsgiGateway(arbiter, log) }]);
+  const router = createRouter([{ prefix: '', gateway: createWsgiGateway(arbiter, log, {
+    memoryBytes: config.workers.responseWindowBytes,
+    maxFileBytes: config.workers.maxSpoolBytes,
+    dir: config.workers.spoolDir,
+  }) }]);
   const front = createFront(config.server, router, log);
   let isShuttingDown = false;
   const shutdown = (how: Shutdown, signal: string): void => {

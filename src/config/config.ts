@@ -11,7 +11,9 @@
 /** One listening address (`-b/--bind`). */
 export type BindAddress =
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
-  | { readonly kind: 'unix'; readonly path: string };
+  | { readonly kind: 'unix'; readonly path: string }
+  /** An inherited listening socket: `fd://N`, or systemd's LISTEN_FDS (fds from 3). */
+  | { readonly kind: 'fd'; readonly fd: number };
 
 /** What the worker pool of one WSGI app needs. */
 export interface WorkersConfig {
@@ -44,8 +46,12 @@ export interface WorkersConfig {
   readonly gracefulTimeoutMs: number;
   /** Streams in flight per worker (requests pipelined to it). */
   readonly maxInFlight: number;
-  /** Response bytes a stream may have unacknowledged by the front. */
+  /** Response bytes a stream may have unacknowledged by the front (and held in memory for a slow client). */
   readonly responseWindowBytes: number;
+  /** Where response bodies wait on disk for a slow client (`--spool-dir`). */
+  readonly spoolDir: string;
+  /** Most bytes of one response held on disk (`--max-spool-size`; 0: none). */
+  readonly maxSpoolBytes: number;
   /** SERVER_SOFTWARE in the environ. */
   readonly serverSoftware: string;
 }
@@ -76,8 +82,35 @@ export interface LogConfig {
   readonly accessLogFormat: string;
 }
 
+/** How the arbiter keeps the workers healthy (docs/supervision.md). 0 disables a limit. */
+export interface SupervisionConfig {
+  /** Recycle a worker after about this many requests (`--max-requests`). */
+  readonly maxRequests: number;
+  /** Up to this many more, at random per worker (`--max-requests-jitter`). */
+  readonly maxRequestsJitter: number;
+  /** Recycle a worker after it has run this long (`--max-worker-lifetime`). */
+  readonly maxWorkerLifetimeMs: number;
+  /** Up to this much longer, at random per worker (`--max-worker-lifetime-jitter`). */
+  readonly maxWorkerLifetimeJitterMs: number;
+  /** Recycle a worker whose RSS passed this (`--max-worker-memory`, given in MiB). */
+  readonly maxWorkerMemoryBytes: number;
+  /** A request that waited this long for a worker gets 503 (`--queue-timeout`). */
+  readonly queueTimeoutMs: number;
+  /** The most requests waiting for a worker; past it, 503 at once (`--queue-limit`). */
+  readonly queueLimit: number;
+  /** Import the app once in a zygote that forks the workers (`--preload`). */
+  readonly preload: boolean;
+  /** Reload the workers when a loaded Python file changes (`--reload`). */
+  readonly reload: boolean;
+  /** Absolute paths also watched by `--reload` (`--reload-extra-file`). */
+  readonly reloadExtraFiles: readonly string[];
+  /** Absolute path of the pid file, or null (`-p/--pid`). */
+  readonly pidfile: string | null;
+}
+
 export interface Config {
   readonly workers: WorkersConfig;
   readonly server: ServerConfig;
   readonly log: LogConfig;
+  readonly supervision: SupervisionConfig;
 }

@@ -204,6 +204,8 @@ function buildConfig(values: SettingValues, app: string, input: LoadInput): Conf
       gracefulTimeoutMs: values.gracefulTimeout,
       maxInFlight: values.maxInFlight,
       responseWindowBytes: values.responseWindow,
+      spoolDir: values.spoolDir,
+      maxSpoolBytes: values.maxSpoolSize,
       serverSoftware: `xgi/${version}`,
     },
     server: {
@@ -237,3 +239,4 @@ function definedOnly(env: LoadInput['env']): Record<string, string> {
   for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
   return out;
 }
+

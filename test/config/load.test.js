@@ -32,7 +32,7 @@ test('defaults, as gunicorn has them, in ms and bytes', () => {
     workers: {
       app: 'wsgi:app', count: 1, threads: 1, workerClass: 'sync', python: 'python3', pythonPath: [], chdir: CWD,
       env: {}, inheritedEnv: {}, timeoutMs: 30_000, bootTimeoutMs: 60_000, gracefulTimeoutMs: 30_000, maxInFlight: 16,
-      responseWindowBytes: 1_048_576, serverSoftware: `xgi/${VERSION}`,
+      responseWindowBytes: 1_048_576, spoolDir: '/tmp', maxSpoolBytes: 1_073_741_824, serverSoftware: `xgi/${VERSION}`,
     },
     server: {
       binds: [{ kind: 'tcp', host: '127.0.0.1', port: 8000 }], keepAliveMs: 2000, headersTimeoutMs: 30_000,
@@ -59,13 +59,13 @@ test('every setting given on the command line', () => {
     '-e', 'A=1', '--env', 'B=x=y', '-e', 'A=2', '-t', '0', '--graceful-timeout', '5', '--keep-alive', '7',
     '--worker-boot-timeout', '9', '--max-in-flight', '8', '--response-window', '64k', '--request-buffer-size', '0',
     '--header-timeout', '11', '--log-level', 'DEBUG', '--log-file', 'err.log', '--access-logfile', '-',
-    '--access-logformat', '%(h)s',
+    '--access-logformat', '%(h)s', '--spool-dir', '.', '--max-spool-size', '2m',
   ]);
   assert.deepEqual(config.workers, {
     app: 'pkg.mod:create_app("prod")', count: 3, threads: 4, workerClass: 'gthread',
     python: join(CWD, 'venv/bin/python'), pythonPath: [join(CWD, 'a'), '/b', join(CWD, 'c')], chdir: CWD,
     env: { A: '2', B: 'x=y' }, inheritedEnv: {}, timeoutMs: 0, bootTimeoutMs: 9000, gracefulTimeoutMs: 5000, maxInFlight: 8,
-    responseWindowBytes: 65_536, serverSoftware: `xgi/${VERSION}`,
+    responseWindowBytes: 65_536, spoolDir: CWD, maxSpoolBytes: 2 * 1024 * 1024, serverSoftware: `xgi/${VERSION}`,
   });
   assert.equal(config.server.keepAliveMs, 7000);
   assert.equal(config.server.headersTimeoutMs, 11_000);

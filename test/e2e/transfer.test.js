@@ -92,23 +92,65 @@ test('100 MB upload and download in bounded memory', async (t) => {
     assert.ok(peak - baseline < MAX_GROWTH_BYTES, `front RSS grew ${((peak - baseline) / MB).toFixed(1)} MB`);
   });
 
-  await t.test('a slow reader holds back only its own stream', async () => {
-    // Open a 100 MB download and do not read it; the other thread of the
-    // worker still serves, and the front holds at most the stream's window.
-    const threaded = await startXgi(t, ['wsgi:app', '--pythonpath', APPS + 'transfer', '--threads', '2']);
-    const stalled = request(`${threaded.url}/download?mb=100`);
-    const started = new Promise((resolve) => stalled.once('response', resolve));
+  await t.test('a client that stops reading costs no worker: the body waits on disk', async () => {
+    // One single-threaded worker. A 100 MB download whose client stops reading
+    // must not hold it: the front spools the body and credits the worker.
+    const spooling = await startXgi(t, ['wsgi:app', '--pythonpath', APPS + 'transfer', '-w', '1']);
+    const stalled = request(`${spooling.url}/download?mb=100`);
+    const response = new Promise((resolve) => stalled.once('response', resolve));
     stalled.end();
-    const res = await started;
+    const res = await response;
     res.pause();
-    const memory = sampleRss(threaded.pid);
+    const memory = sampleRss(spooling.pid);
     const begun = performance.now();
-    const other = await threaded.get('/download?mb=1');
-    assert.ok(performance.now() - begun < 5000, 'served without waiting for the stalled stream');
+    const other = await spooling.get('/download?mb=1');
     assert.equal(other.status, 200);
     assert.equal(other.body.length, MB);
+    assert.ok(performance.now() - begun < 5000, 'served while the first client reads nothing');
+    // Now read the stalled response: every byte, in order.
+    const hash = createHash('sha256');
+    let length = 0;
+    res.on('data', (chunk) => { hash.update(chunk); length += chunk.length; });
+    res.resume();
+    await new Promise((resolve, reject) => res.on('end', resolve).on('error', reject));
     const { baseline, peak } = memory.stop();
-    assert.ok(peak - baseline < MAX_GROWTH_BYTES);
-    res.destroy();
+    const expected = createHash('sha256');
+    for (let i = 0; i < 100 * 16; i++) expected.update(patternBlock(i & 0xff));
+    assert.equal(length, 100 * MB);
+    assert.equal(hash.digest('hex'), expected.digest('hex'));
+    assert.ok(peak - baseline < MAX_GROWTH_BYTES, `front RSS grew ${((peak - baseline) / MB).toFixed(1)} MB`);
+  });
+
+  await t.test('a client that reads in fits and starts gets every byte, in order', async () => {
+    // Pauses make the front spool to memory, then to disk, then drain back:
+    // each switch is a chance to reorder bytes.
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (let round = 0; round < 4; round++) {
+      const { digest, length } = await new Promise((resolve, reject) => {
+        request(`${xgi.url}/download?mb=30`, (res) => {
+          const hash = createHash('sha256');
+          let n = 0;
+          res.on('data', (chunk) => {
+            hash.update(chunk);
+            n += chunk.length;
+            const dice = rand();
+            if (dice < 0.05) {
+              res.pause();
+              setTimeout(() => res.resume(), rand() * 20);
+            } else if (dice < 0.1) {
+              const until = Date.now() + 5; // a busy client: the socket fills while we spin
+              while (Date.now() < until);
+            }
+          });
+          res.on('end', () => resolve({ digest: hash.digest('hex'), length: n }));
+          res.on('error', reject);
+        }).on('error', reject).end();
+      });
+      const expected = createHash('sha256');
+      for (let i = 0; i < 30 * 16; i++) expected.update(patternBlock(i & 0xff));
+      assert.equal(length, 30 * MB);
+      assert.equal(digest, expected.digest('hex'), `round ${round}`);
+    }
   });
 });

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { APPS, startXgi } from '../helpers/start-xgi.js';
 
-const SLOW_MS = 300;
+const SLOW_MS = 500;
 
 async function timed(xgi, path) {
   const started = performance.now();
@@ -25,7 +25,7 @@ test('fast requests sent behind a slow one do not wait for it', async (t) => {
     assert.ok(slowMs >= SLOW_MS);
     for (const r of fast) assert.equal(r.status, 200);
     const worst = Math.max(...fast.map((r) => r.ms));
-    assert.ok(worst < SLOW_MS / 2, `round ${round}: a fast request took ${worst.toFixed(1)} ms behind a ${SLOW_MS} ms one`);
+    assert.ok(worst < SLOW_MS * 0.6, `round ${round}: a fast request took ${worst.toFixed(1)} ms behind a ${SLOW_MS} ms one`);
     // Some fast requests did go to the slow request's worker before or after it.
     assert.ok(fast.some((r) => r.pid !== slowPid));
   }

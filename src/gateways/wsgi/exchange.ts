@@ -1,8 +1,9 @@
 /**
  * One WSGI request on its way through a worker: the REQUEST frame out, the
  * response frames back into node:http's ServerResponse, the request body
- * pulled on demand (READ), the response body credited as the client takes
- * it (CREDIT), and CANCEL when the client goes away. It is the pool's Job
+ * pulled on demand (READ), the response body credited as soon as the client
+ * or the spool (response-spool.ts) has taken it (CREDIT), and CANCEL when the
+ * client goes away. It is the pool's Job
  * and the worker's StreamSink for that request.
  */
 import type { ServerResponse } from 'node:http';
@@ -14,6 +15,7 @@ import { END, encodeFrame, encodeU32, FrameType, type Frame } from '../../worker
 import { decodeResponsePayload } from '../../workers/protocol/messages.js';
 import { BodyPump } from './body-pump.js';
 import { writeHead } from './response-head.js';
+import { ResponseSpool, type SpoolLimits } from './response-spool.js';
 
 export class Exchange implements Job, StreamSink {
   readonly #request: GatewayRequest;
@@ -27,19 +29,22 @@ export class Exchange implements Job, StreamSink {
   #isDone = false;
   #isClientGone = false;
   #isFailed = false;
+  /** Response bytes the spool could not take yet: credited when it has room. */
   #pendingCredit = 0;
-  #isWaitingDrain = false;
+  #spool: ResponseSpool | null = null;
+  readonly #spoolLimits: SpoolLimits;
 
-  constructor(request: GatewayRequest, frame: Buffer, deps: { pool: Pool; log: Logger }) {
+  constructor(request: GatewayRequest, frame: Buffer, deps: { pool: Pool; log: Logger; spool: SpoolLimits }) {
     this.#request = request;
     this.#frame = frame;
     this.#pool = deps.pool;
     this.#log = deps.log;
+    this.#spoolLimits = deps.spool;
     request.res.once('close', this.#onClose);
   }
 
   get isBlockedOnClient(): boolean {
-    return this.#isWaitingDrain;
+    return this.#pendingCredit > 0;
   }
 
   start(worker: Worker): void {
@@ -104,30 +109,44 @@ export class Exchange implements Job, StreamSink {
     const res = this.#request.res;
     if (this.#isClientGone || this.#isFailed) return;
     this.#request.responseBytes += body.length;
-    if (isLast) {
+    if (isLast && this.#spool === null) {
+      // The common case: the whole rest of the body in one frame.
       this.#isDone = true;
       res.end(body.length > 0 ? body : undefined);
       return;
     }
-    if (body.length === 0) return;
-    this.#pendingCredit += body.length;
-    if (res.write(body)) {
-      if (!this.#isWaitingDrain) this.#sendCredit();
-    } else if (!this.#isWaitingDrain) {
-      this.#isWaitingDrain = true;
-      res.once('drain', this.#onDrain);
+    const spool = this.#spool ?? this.#openSpool();
+    if (body.length > 0) {
+      if (spool.write(body)) this.#credit(body.length);
+      else this.#pendingCredit += body.length; // full: the worker waits for the client
+    }
+    if (isLast) {
+      this.#isDone = true;
+      spool.end();
     }
   }
 
-  readonly #onDrain = (): void => {
-    this.#isWaitingDrain = false;
-    this.#sendCredit();
-  };
+  #openSpool(): ResponseSpool {
+    const spool = new ResponseSpool(this.#request.res, this.#spoolLimits);
+    spool.onRoom(() => {
+      const bytes = this.#pendingCredit;
+      this.#pendingCredit = 0;
+      if (bytes > 0) this.#credit(bytes);
+    });
+    spool.onError((error) => {
+      this.#log.error(`wsgi: request ${this.#request.id}: response spool failed: ${error.message}`);
+      this.#cancel();
+      this.#isFailed = true;
+      cutConnection(this.#request.res);
+    });
+    this.#spool = spool;
+    return spool;
+  }
 
-  #sendCredit(): void {
-    if (this.#pendingCredit === 0 || this.#worker === null || this.#isDone) return;
-    this.#worker.send(encodeFrame(FrameType.CREDIT, 0, this.#stream, encodeU32(this.#pendingCredit)));
-    this.#pendingCredit = 0;
+  /** The client (or the spool) took these bytes: the worker may send as many more. */
+  #credit(bytes: number): void {
+    if (this.#worker === null || this.#isDone) return;
+    this.#worker.send(encodeFrame(FrameType.CREDIT, 0, this.#stream, encodeU32(bytes)));
   }
 
   #onRead(bytes: number): void {
@@ -151,6 +170,7 @@ export class Exchange implements Job, StreamSink {
   #onAbort(reason: string): void {
     this.#isDone = true;
     this.#body?.stop();
+    this.#spool?.close();
     if (this.#isClientGone || this.#isFailed) return;
     const res = this.#request.res;
     if (!res.headersSent) {
@@ -165,6 +185,7 @@ export class Exchange implements Job, StreamSink {
     this.#isDone = true;
     this.#isFailed = true;
     this.#body?.stop();
+    this.#spool?.close();
     const { res, req, id } = this.#request;
     if (shouldLog) this.#log.error(`wsgi: request ${id} ${req.method} ${req.url}: ${why}`);
     if (this.#isClientGone) return;
@@ -185,6 +206,7 @@ export class Exchange implements Job, StreamSink {
 
   #cancel(): void {
     this.#body?.stop();
+    this.#spool?.close();
     if (this.#worker !== null && !this.#isDone && this.#worker.hasStream(this.#stream)) {
       this.#worker.send(encodeFrame(FrameType.CANCEL, 0, this.#stream));
     }

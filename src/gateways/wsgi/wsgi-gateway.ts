@@ -11,8 +11,9 @@ import { buildMetaVariables } from '../cgi-env.js';
 import { encodeRequestFrame } from '../../workers/protocol/messages.js';
 import { ProtocolError } from '../../workers/protocol/frames.js';
 import { Exchange } from './exchange.js';
+import type { SpoolLimits } from './response-spool.js';
 
-export function createWsgiGateway(arbiter: Arbiter, log: Logger): Gateway {
+export function createWsgiGateway(arbiter: Arbiter, log: Logger, spool: SpoolLimits): Gateway {
   const pool = arbiter.pool;
   return {
     name: 'wsgi',
@@ -37,7 +38,7 @@ export function createWsgiGateway(arbiter: Arbiter, log: Logger): Gateway {
         request.res.end('Bad Request\n');
         return;
       }
-      pool.submit(new Exchange(request, frame, { pool, log }));
+      pool.submit(new Exchange(request, frame, { pool, log, spool }));
     },
     close(graceMs: number): Promise<void> {
       return arbiter.stop(graceMs);
