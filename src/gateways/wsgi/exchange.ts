@@ -112,7 +112,11 @@ export class Exchange implements Job, StreamSink {
     if (isLast && this.#spool === null) {
       // The common case: the whole rest of the body in one frame.
       this.#isDone = true;
-      res.end(body.length > 0 ? body : undefined);
+      if (body.length === 0) res.end();
+      // A small body as a latin-1 string: node:http then sends head and body
+      // in one write instead of a two-buffer writev.
+      else if (body.length <= SMALL_BODY_BYTES) res.end(body.toString('latin1'), 'latin1');
+      else res.end(body);
       return;
     }
     const spool = this.#spool ?? this.#openSpool();
@@ -226,6 +230,8 @@ function cutConnection(res: ServerResponse): void {
     else socket.destroySoon();
   });
 }
+
+const SMALL_BODY_BYTES = 8192;
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   500: 'Internal Server Error',
