@@ -89,9 +89,6 @@ export const logFile: Check<string> = (raw, { cwd }) => {
   return accept(raw === '-' ? '-' : resolve(cwd, raw));
 };
 
-/** A file path made absolute (`--pid`, `--reload-extra-file`); the file need not exist yet. */
-export const filePath: Check<string> = (raw, { cwd }) => (raw === '' ? reject('is empty') : accept(resolve(cwd, raw)));
-
 /** A directory that exists, made absolute (`--chdir`). */
 export const directory: Check<string> = (raw, { cwd }) => {
   if (raw === '') return reject('is empty');
@@ -160,10 +157,8 @@ function bracketed(rest: string): Checked<BindAddress> {
 export const bindAddress: Check<BindAddress> = (raw, { cwd }) => {
   const unix = /^unix:(?:\/\/)?(.*)$/s.exec(raw);
   if (unix) return unix[1] ? accept({ kind: 'unix', path: resolve(cwd, unix[1]) }) : reject('has no socket path');
-  // gunicorn's fd://N: a listening socket inherited from whoever started xgi.
-  const fd = /^fd:\/\/(\d+)$/.exec(raw);
-  if (fd) return Number(fd[1]) >= 3 ? accept({ kind: 'fd', fd: Number(fd[1]) }) : reject('is not fd://N with N >= 3');
-  if (raw.startsWith('fd://')) return reject('is not fd://N with N >= 3');
+  // gunicorn's fd://N (an inherited socket) needs the listeners to adopt it; not yet.
+  if (raw.startsWith('fd://')) return reject('is a file descriptor bind, which xgi does not support yet');
   const rest = raw.startsWith('tcp://') ? raw.slice('tcp://'.length) : raw;
   if (rest === '') return reject('is empty');
   if (rest.startsWith('[')) return bracketed(rest);

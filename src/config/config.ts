@@ -11,9 +11,7 @@
 /** One listening address (`-b/--bind`). */
 export type BindAddress =
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
-  | { readonly kind: 'unix'; readonly path: string }
-  /** An inherited listening socket: `fd://N`, or systemd's LISTEN_FDS (fds from 3). */
-  | { readonly kind: 'fd'; readonly fd: number };
+  | { readonly kind: 'unix'; readonly path: string };
 
 /** What the worker pool of one WSGI app needs. */
 export interface WorkersConfig {
@@ -82,35 +80,8 @@ export interface LogConfig {
   readonly accessLogFormat: string;
 }
 
-/** How the arbiter keeps the workers healthy (docs/supervision.md). 0 disables a limit. */
-export interface SupervisionConfig {
-  /** Recycle a worker after about this many requests (`--max-requests`). */
-  readonly maxRequests: number;
-  /** Up to this many more, at random per worker (`--max-requests-jitter`). */
-  readonly maxRequestsJitter: number;
-  /** Recycle a worker after it has run this long (`--max-worker-lifetime`). */
-  readonly maxWorkerLifetimeMs: number;
-  /** Up to this much longer, at random per worker (`--max-worker-lifetime-jitter`). */
-  readonly maxWorkerLifetimeJitterMs: number;
-  /** Recycle a worker whose RSS passed this (`--max-worker-memory`, given in MiB). */
-  readonly maxWorkerMemoryBytes: number;
-  /** A request that waited this long for a worker gets 503 (`--queue-timeout`). */
-  readonly queueTimeoutMs: number;
-  /** The most requests waiting for a worker; past it, 503 at once (`--queue-limit`). */
-  readonly queueLimit: number;
-  /** Import the app once in a zygote that forks the workers (`--preload`). */
-  readonly preload: boolean;
-  /** Reload the workers when a loaded Python file changes (`--reload`). */
-  readonly reload: boolean;
-  /** Absolute paths also watched by `--reload` (`--reload-extra-file`). */
-  readonly reloadExtraFiles: readonly string[];
-  /** Absolute path of the pid file, or null (`-p/--pid`). */
-  readonly pidfile: string | null;
-}
-
 export interface Config {
   readonly workers: WorkersConfig;
   readonly server: ServerConfig;
   readonly log: LogConfig;
-  readonly supervision: SupervisionConfig;
 }

@@ -239,4 +239,3 @@ function definedOnly(env: LoadInput['env']): Record<string, string> {
   for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
   return out;
 }
-

@@ -10,7 +10,7 @@
  * `load.ts` does.
  */
 import {
-  appUri, bindAddress, byteSize, directory, envPair, filePath, interpreter, logFile, oneOf, pathList, seconds, text,
+  appUri, bindAddress, byteSize, directory, envPair, interpreter, logFile, oneOf, pathList, seconds, text,
   wholeNumber,
 } from './checks.js';
 import type { Check, CheckContext } from './checks.js';
@@ -180,44 +180,6 @@ export const SETTINGS = {
     default: '30', unit: 'seconds', example: '--graceful-timeout 10',
     help: 'On restart or shutdown, workers still busy after this many seconds are killed.',
   }, seconds),
-  maxRequests: single({
-    section: 'Worker Processes', fileKey: 'max_requests', flags: ['--max-requests'], metavar: 'INT', default: '0',
-    example: '--max-requests 1000',
-    help: 'Restart a worker after it has served about this many requests, to contain memory leaks; '
-      + 'its replacement is ready before it stops taking requests. 0 disables it.',
-  }, wholeNumber(0)),
-  maxRequestsJitter: single({
-    section: 'Worker Processes', fileKey: 'max_requests_jitter', flags: ['--max-requests-jitter'], metavar: 'INT',
-    default: '0', example: '--max-requests-jitter 50',
-    help: "Add a random number from 0 to this to each worker's --max-requests, so that workers do not all restart at once.",
-  }, wholeNumber(0)),
-  maxWorkerLifetime: single({
-    section: 'Worker Processes', fileKey: 'max_worker_lifetime', flags: ['--max-worker-lifetime'], metavar: 'INT',
-    default: '0', unit: 'seconds', example: '--max-worker-lifetime 3600',
-    help: 'Restart a worker after it has run this many seconds; its replacement is ready first. 0 disables it. (xgi)',
-  }, seconds),
-  maxWorkerLifetimeJitter: single({
-    section: 'Worker Processes', fileKey: 'max_worker_lifetime_jitter', flags: ['--max-worker-lifetime-jitter'],
-    metavar: 'INT', default: '0', unit: 'seconds', example: '--max-worker-lifetime-jitter 300',
-    help: "Add a random number of seconds from 0 to this to each worker's --max-worker-lifetime. (xgi)",
-  }, seconds),
-  maxWorkerMemory: single({
-    section: 'Worker Processes', fileKey: 'max_worker_memory', flags: ['--max-worker-memory'], metavar: 'MB',
-    default: '0', unit: 'MiB', example: '--max-worker-memory 512',
-    help: 'Restart a worker whose resident memory (RSS, checked every second) has grown past this many MiB; '
-      + 'its replacement is ready first. 0 disables it. (xgi)',
-  }, wholeNumber(0)),
-  queueTimeout: single({
-    section: 'Worker Processes', fileKey: 'queue_timeout', flags: ['--queue-timeout'], metavar: 'INT', default: '30',
-    unit: 'seconds', example: '--queue-timeout 10',
-    help: "A request that has waited this many seconds for a free worker gets 503 Service Unavailable "
-      + "(as mod_wsgi's queue-timeout). 0 lets requests wait as long as it takes. (xgi)",
-  }, seconds),
-  queueLimit: single({
-    section: 'Worker Processes', fileKey: 'queue_limit', flags: ['--queue-limit'], metavar: 'INT', default: '1024',
-    example: '--queue-limit 256',
-    help: 'The most requests that may wait for a free worker; one more gets 503 Service Unavailable at once. (xgi)',
-  }, wholeNumber(1)),
   workerBootTimeout: single({
     section: 'Worker Processes', fileKey: 'worker_boot_timeout', flags: ['--worker-boot-timeout'], metavar: 'INT',
     default: '60', unit: 'seconds', example: '--worker-boot-timeout 120',
@@ -264,25 +226,6 @@ export const SETTINGS = {
     help: 'Request bodies up to this size are read whole before the request goes to a worker; larger ones '
       + 'are streamed to it. Accepts k, m and g suffixes (k = 1024). (xgi)',
   }, byteSize(0)),
-  preload: flagSwitch({
-    section: 'Server Mechanics', fileKey: 'preload_app', flags: ['--preload'],
-    help: 'Load the application once, in a zygote process that forks the workers, instead of in each worker: '
-      + 'less memory (copy-on-write) and faster worker restarts.',
-  }),
-  reload: flagSwitch({
-    section: 'Server Mechanics', fileKey: 'reload', flags: ['--reload'],
-    help: 'Reload the workers when a Python file of the application changes. For development.',
-  }),
-  reloadExtraFile: repeatable({
-    section: 'Server Mechanics', fileKey: 'reload_extra_files', flags: ['--reload-extra-file'], metavar: 'FILE',
-    example: '--reload-extra-file templates/index.html',
-    help: 'With --reload, also reload the workers when this file changes. Repeat for several.',
-  }, filePath),
-  pid: optional({
-    section: 'Server Mechanics', fileKey: 'pidfile', flags: ['-p', '--pid'], metavar: 'FILE',
-    defaultDoc: 'none', example: '--pid /run/xgi.pid',
-    help: "Write the master's process id to this file at start, and remove it at exit.",
-  }, filePath),
   chdir: single({
     section: 'Server Mechanics', fileKey: 'chdir', flags: ['--chdir'], metavar: 'DIR', default: '.',
     defaultDoc: 'the current directory', example: '--chdir /srv/app',
