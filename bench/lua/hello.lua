@@ -1,0 +1,1 @@
+-- Plain GET with HTTP/1.1 keep-alive (wrk's default request).
