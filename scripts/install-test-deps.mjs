@@ -8,6 +8,10 @@ const PACKAGES = [
   'python3', // Debian's /usr/bin/python3, where python3-* packages live
   'python3-flask', // the Flask end-to-end test (--python /usr/bin/python3)
   'curl', // the README transcript test
+  'haproxy', // test/security/haproxy.test.js: two xgi behind a real load balancer (PROXY protocol v2)
+  'git', // CGI: git clone/push through git http-backend (test/gateways/cgi/git.test.js)
+  'perl', // CGI: Perl fixture scripts
+  'libcgi-pm-perl', // CGI: a CGI.pm form and upload (test/gateways/cgi/cgi-pm.test.js)
 ];
 
 function isInstalled(name) {

@@ -116,6 +116,7 @@ class Response:
         self.is_head_sent = False
         self.sent = 0
         self.is_finished = False
+        self.is_overlong = False
         self.has_no_body = method == "HEAD"
 
     def start_response(self, status, headers, exc_info=None):
@@ -153,6 +154,10 @@ class Response:
             raise Cancelled("client disconnected")
         if self.content_length is not None and self.sent + len(data) > self.content_length:
             data = data[:self.content_length - self.sent]  # never more than it said
+            if not self.is_overlong:
+                self.is_overlong = True
+                self.conn.log(30, "response longer than its Content-Length (%d bytes): the rest is dropped"
+                              % self.content_length, self.stream.id)
         if self.has_no_body:
             data = b""
         if not self.is_head_sent:

@@ -9,9 +9,9 @@
  * flags, layers or the Config shape; `settings.ts` wires them to settings and
  * `load.ts` turns their reasons into problems.
  */
-import { statSync } from 'node:fs';
+import { realpathSync, statSync, type Stats } from 'node:fs';
 import { resolve } from 'node:path';
-import type { BindAddress } from './config.js';
+import type { BindAddress, CgiMount } from './config.js';
 
 /** The outcome of checking one raw value. */
 export type Checked<T> =
@@ -89,11 +89,30 @@ export const logFile: Check<string> = (raw, { cwd }) => {
   return accept(raw === '-' ? '-' : resolve(cwd, raw));
 };
 
+/** A file path made absolute (`--pid`, `--reload-extra-file`); the file need not exist yet. */
+export const filePath: Check<string> = (raw, { cwd }) => (raw === '' ? reject('is empty') : accept(resolve(cwd, raw)));
+
+/**
+ * stat(2) that answers instead of throwing: the Stats, undefined when there
+ * is nothing there, or why the path cannot be looked at (a NUL byte, a name
+ * too long, no permission: found by test/fuzz/config-load.fuzz.test.js).
+ */
+function lookUp(path: string): Stats | undefined | { readonly problem: string } {
+  if (path.includes('\0')) return { problem: 'contains a NUL byte' };
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOTDIR' ? undefined : { problem: `cannot be looked at (${code ?? (error as Error).message})` };
+  }
+}
+
 /** A directory that exists, made absolute (`--chdir`). */
 export const directory: Check<string> = (raw, { cwd }) => {
   if (raw === '') return reject('is empty');
   const path = resolve(cwd, raw);
-  const stats = statSync(path, { throwIfNoEntry: false });
+  const stats = lookUp(path);
+  if (stats !== undefined && 'problem' in stats) return reject(stats.problem);
   if (stats === undefined) return reject(`does not exist (resolved to ${path})`);
   return stats.isDirectory() ? accept(path) : reject(`is not a directory (resolved to ${path})`);
 };
@@ -157,12 +176,79 @@ function bracketed(rest: string): Checked<BindAddress> {
 export const bindAddress: Check<BindAddress> = (raw, { cwd }) => {
   const unix = /^unix:(?:\/\/)?(.*)$/s.exec(raw);
   if (unix) return unix[1] ? accept({ kind: 'unix', path: resolve(cwd, unix[1]) }) : reject('has no socket path');
-  // gunicorn's fd://N (an inherited socket) needs the listeners to adopt it; not yet.
-  if (raw.startsWith('fd://')) return reject('is a file descriptor bind, which xgi does not support yet');
+  // gunicorn's fd://N: a listening socket inherited from whoever started xgi.
+  const fd = /^fd:\/\/(\d+)$/.exec(raw);
+  if (fd) return Number(fd[1]) >= 3 ? accept({ kind: 'fd', fd: Number(fd[1]) }) : reject('is not fd://N with N >= 3');
+  if (raw.startsWith('fd://')) return reject('is not fd://N with N >= 3');
   const rest = raw.startsWith('tcp://') ? raw.slice('tcp://'.length) : raw;
   if (rest === '') return reject('is empty');
   if (rest.startsWith('[')) return bracketed(rest);
   const parts = rest.split(':');
   if (parts.length > 2) return reject('looks like a bare IPv6 address: put it in brackets, as [::1]:8000');
   return tcp(parts[0] ?? '', parts[1]);
+};
+
+/** A URL prefix for a CGI mount: `/` or `/a/b`, plain characters, no dot segments. */
+const CGI_PREFIX = /^\/(?:[A-Za-z0-9\-._~!$&'()*+,;:@]+(?:\/[A-Za-z0-9\-._~!$&'()*+,;:@]+)*)?\/?$/;
+
+/**
+ * `--cgi PREFIX=PATH`: PATH a directory (its executables are the scripts,
+ * as Apache's ScriptAlias) or one executable file serving the prefix. The
+ * directory's symlinks are resolved now, so that "inside the directory"
+ * means one thing when scripts are resolved.
+ */
+export const cgiMount: Check<CgiMount> = (raw, { cwd }) => {
+  const at = raw.indexOf('=');
+  if (at < 0) return reject('is not PREFIX=PATH');
+  const prefixText = raw.slice(0, at);
+  if (!CGI_PREFIX.test(prefixText) || /(^|\/)\.\.?(\/|$)/.test(prefixText)) {
+    return reject(`has prefix "${prefixText}", which is not a URL path like /cgi-bin`);
+  }
+  const prefix = prefixText.replace(/\/+$/, '');
+  if (raw.length === at + 1) return reject('has no PATH after =');
+  const path = resolve(cwd, raw.slice(at + 1));
+  const stats = lookUp(path);
+  if (stats !== undefined && 'problem' in stats) return reject(`has a PATH that ${stats.problem}`);
+  if (stats === undefined) return reject(`names ${path}, which does not exist`);
+  if (stats.isDirectory()) return accept({ prefix, kind: 'directory', path: realpathSync(path) });
+  if (!stats.isFile() || (stats.mode & 0o111) === 0) return reject(`names ${path}, which is neither a directory nor an executable file`);
+  return accept({ prefix, kind: 'program', path });
+};
+
+/** A whole number from `min` to `max` (`--limit-request-fields 100`, gunicorn's 32768 at most). */
+export function wholeNumberInRange(min: number, max: number): Check<number> {
+  return (raw) => {
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    return value >= min && value <= max ? accept(value) : reject(`is not a whole number from ${min} to ${max}`);
+  };
+}
+
+const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+
+/** 4 or 6 for an IP address in its usual text form, else 0; IPv6 is checked by the WHATWG URL host parser. */
+function ipFamily(text: string): 0 | 4 | 6 {
+  if (IPV4.test(text)) return 4;
+  if (!/^[0-9A-Fa-f:.]+$/.test(text) || !text.includes(':')) return 0;
+  return URL.canParse(`http://[${text}]/`) ? 6 : 0;
+}
+
+function isAddressOrNetwork(entry: string): boolean {
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = ipFamily(address);
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * gunicorn's comma-separated `--forwarded-allow-ips` and `--proxy-allow-from`:
+ * IP addresses, networks in CIDR form (`10.0.0.0/8`, `fd00::/8`, an xgi
+ * addition), or `*` for every address. Empty trusts no address.
+ */
+export const addressList: Check<readonly string[]> = (raw) => {
+  const entries = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  const bad = entries.filter((entry) => entry !== '*' && !isAddressOrNetwork(entry));
+  if (bad.length > 0) {
+    return reject(`has ${bad.map((entry) => `"${entry}"`).join(', ')}, which is not an IP address, a CIDR network like 10.0.0.0/8, or *`);
+  }
+  return accept(entries);
 };

@@ -11,11 +11,16 @@
 /** One listening address (`-b/--bind`). */
 export type BindAddress =
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
-  | { readonly kind: 'unix'; readonly path: string };
+  | { readonly kind: 'unix'; readonly path: string }
+  /** An inherited listening socket: `fd://N`, or systemd's LISTEN_FDS (fds from 3). */
+  | { readonly kind: 'fd'; readonly fd: number };
 
 /** What the worker pool of one WSGI app needs. */
 export interface WorkersConfig {
-  /** `MODULE:CALLABLE` as given by the user (`MODULE` alone means `MODULE:application`). */
+  /**
+   * `MODULE:CALLABLE` as given by the user (`MODULE` alone means `MODULE:application`);
+   * '' when xgi serves only CGI mounts (`--cgi`), and then no worker starts.
+   */
   readonly app: string;
   /** Number of worker processes (`-w`, WEB_CONCURRENCY). */
   readonly count: number;
@@ -65,6 +70,38 @@ export interface ServerConfig {
   readonly requestBufferBytes: number;
   /** Value of the SERVER_SOFTWARE meta-variable and of the Server header. */
   readonly serverSoftware: string;
+  /** What the front refuses and how long it waits (docs/security.md). */
+  readonly limits: RequestLimits;
+  /** Whom the front believes about the client's address, scheme and host. */
+  readonly proxies: ProxyTrust;
+}
+
+/** Limits on what one client may send; 0 turns a limit off where noted. */
+export interface RequestLimits {
+  /** Longest request line (`--limit-request-line`; 0: none of its own). */
+  readonly requestLineBytes: number;
+  /** Most header fields (`--limit-request-fields`; gunicorn's 0 is already 32768 here). */
+  readonly headerFields: number;
+  /** Longest header field, `name: value` (`--limit-request-field_size`; 0: none of its own). */
+  readonly headerFieldBytes: number;
+  /** Largest request body (`--limit-request-body`; 0: none). */
+  readonly bodyBytes: number;
+  /** Longest wait for the next body bytes the front asked for (`--body-timeout`; 0: none). */
+  readonly bodyTimeoutMs: number;
+  /** Most connections served at once; more wait unread (`--worker-connections`). */
+  readonly connections: number;
+  /** What happens to header names with `_` (`--header-map`). */
+  readonly headerMap: 'drop' | 'refuse' | 'dangerous';
+}
+
+/** Trusted front ends: entries are IP addresses, CIDR networks, or `*`. */
+export interface ProxyTrust {
+  /** Peers whose Forwarded / X-Forwarded-* headers are believed (`--forwarded-allow-ips`). */
+  readonly forwardedAllowIps: readonly string[];
+  /** Connections from `proxyAllowFrom` begin with a PROXY protocol header (`--proxy-protocol`). */
+  readonly proxyProtocol: boolean;
+  /** Peers that must send the PROXY header (`--proxy-allow-from`). */
+  readonly proxyAllowFrom: readonly string[];
 }
 
 /** Log levels in gunicorn's order. */
@@ -80,8 +117,80 @@ export interface LogConfig {
   readonly accessLogFormat: string;
 }
 
+/** How the arbiter keeps the workers healthy (docs/supervision.md). 0 disables a limit. */
+export interface SupervisionConfig {
+  /** Recycle a worker after about this many requests (`--max-requests`). */
+  readonly maxRequests: number;
+  /** Up to this many more, at random per worker (`--max-requests-jitter`). */
+  readonly maxRequestsJitter: number;
+  /** Recycle a worker after it has run this long (`--max-worker-lifetime`). */
+  readonly maxWorkerLifetimeMs: number;
+  /** Up to this much longer, at random per worker (`--max-worker-lifetime-jitter`). */
+  readonly maxWorkerLifetimeJitterMs: number;
+  /** Recycle a worker whose RSS passed this (`--max-worker-memory`, given in MiB). */
+  readonly maxWorkerMemoryBytes: number;
+  /** A request that waited this long for a worker gets 503 (`--queue-timeout`). */
+  readonly queueTimeoutMs: number;
+  /** The most requests waiting for a worker; past it, 503 at once (`--queue-limit`). */
+  readonly queueLimit: number;
+  /** Import the app once in a zygote that forks the workers (`--preload`). */
+  readonly preload: boolean;
+  /** Reload the workers when a loaded Python file changes (`--reload`). */
+  readonly reload: boolean;
+  /** Absolute paths also watched by `--reload` (`--reload-extra-file`). */
+  readonly reloadExtraFiles: readonly string[];
+  /** Absolute path of the pid file, or null (`-p/--pid`). */
+  readonly pidfile: string | null;
+}
+
+/** One `--cgi PREFIX=PATH` mount. */
+export interface CgiMount {
+  /** The URL prefix: '' for the root, else `/cgi-bin` (no trailing slash). */
+  readonly prefix: string;
+  /** `directory`: the scripts are the executables in it (Apache's ScriptAlias); `program`: one executable serves the prefix. */
+  readonly kind: 'directory' | 'program';
+  /** Absolute: the directory with symlinks resolved, or the program. */
+  readonly path: string;
+}
+
+/** `--cgi-spawners N` (docs/cgi.md, Speed). */
+export interface CgiSpawnersConfig {
+  /** How many spawner processes; at least 1. */
+  readonly count: number;
+  /** The interpreter they run with (`--python`; they use the stdlib only). */
+  readonly python: string;
+}
+
+/** What the CGI gateway needs (docs/cgi.md). */
+export interface CgiConfig {
+  readonly mounts: readonly CgiMount[];
+  /** Extra variables for every script (`--cgi-env KEY=VALUE`); they win over the meta-variables. */
+  readonly env: Readonly<Record<string, string>>;
+  /** PATH for the scripts: xgi's own, or a default when it has none. */
+  readonly path: string;
+  /** A script silent this long (no output, no input taken) is killed with its process group (`--cgi-timeout`; 0 = never). */
+  readonly timeoutMs: number;
+  /** Scripts running at once (`--cgi-max-processes`). */
+  readonly maxProcesses: number;
+  /** Requests waiting for a process slot; past it, 503 (`--cgi-queue-limit`). */
+  readonly queueLimit: number;
+  /** Pass the Authorization header as HTTP_AUTHORIZATION (`--cgi-pass-auth`, Apache's CGIPassAuth). */
+  readonly isAuthorizationPassed: boolean;
+  /** Follow symlinks that stay inside the mount's directory (`--cgi-allow-symlinks`). */
+  readonly areSymlinksAllowed: boolean;
+  /** Turn a query string without `=` into arguments (RFC 3875 §4.4, `--cgi-isindex-argv`). */
+  readonly isIsindexArgvEnabled: boolean;
+  /** Spawner helper processes that start the scripts (`--cgi-spawners N`); absent for 0: node's own spawn. */
+  readonly spawners?: CgiSpawnersConfig;
+  /** SERVER_SOFTWARE. */
+  readonly serverSoftware: string;
+}
+
 export interface Config {
   readonly workers: WorkersConfig;
   readonly server: ServerConfig;
   readonly log: LogConfig;
+  readonly supervision: SupervisionConfig;
+  /** Null when no `--cgi` mount is given. */
+  readonly cgi: CgiConfig | null;
 }

@@ -73,6 +73,8 @@ interface Layer {
 }
 
 const CMD_ARGS = 'XGI_CMD_ARGS';
+/** Set by systemd for the process it hands listening sockets to (sd_listen_fds(3)). */
+const SYSTEMD_VARIABLES = new Set(['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES']);
 
 /**
  * Turns the command line and environment into a frozen Config, or the help
@@ -95,8 +97,10 @@ export function loadConfig(input: LoadInput): LoadResult {
 
   const read = readSettings(entries, { cwd: input.cwd });
   const problems = [...layers.flatMap((layer) => layer.problems), ...read.problems];
-  if (!entries.has('app')) problems.push('no application given: pass MODULE:CALLABLE, e.g. xgi wsgi:app');
-  const app = read.values?.app ?? null;
+  // CGI mounts alone are enough to serve (issue 3): the app is optional then.
+  if (!entries.has('app') && !entries.has('cgi')) problems.push('no application given: pass MODULE:CALLABLE, e.g. xgi wsgi:app');
+  if (read.values !== null) problems.push(...cgiMountProblems(read.values.cgi));
+  const app = read.values?.app ?? (entries.has('cgi') ? '' : null);
   if (read.values === null || app === null || problems.length > 0) return { kind: 'invalid', problems };
   return { kind: 'run', config: deepFreeze(buildConfig(read.values, app, input)) };
 }
@@ -214,6 +218,21 @@ function buildConfig(values: SettingValues, app: string, input: LoadInput): Conf
       headersTimeoutMs: values.headerTimeout,
       requestBufferBytes: values.requestBufferSize,
       serverSoftware: `xgi/${version}`,
+      limits: {
+        requestLineBytes: values.limitRequestLine,
+        // gunicorn: 0 (or anything above) means its maximum, 32768 fields.
+        headerFields: values.limitRequestFields === 0 ? 32768 : values.limitRequestFields,
+        headerFieldBytes: values.limitRequestFieldSize,
+        bodyBytes: values.limitRequestBody,
+        bodyTimeoutMs: values.bodyTimeout,
+        connections: values.workerConnections,
+        headerMap: values.headerMap,
+      },
+      proxies: {
+        forwardedAllowIps: values.forwardedAllowIps,
+        proxyProtocol: values.proxyProtocol,
+        proxyAllowFrom: values.proxyAllowFrom,
+      },
     },
     log: {
       level: values.logLevel,
@@ -221,7 +240,48 @@ function buildConfig(values: SettingValues, app: string, input: LoadInput): Conf
       accessLogfile: values.accessLogfile,
       accessLogFormat: values.accessLogFormat,
     },
+    supervision: {
+      maxRequests: values.maxRequests,
+      maxRequestsJitter: values.maxRequestsJitter,
+      maxWorkerLifetimeMs: values.maxWorkerLifetime,
+      maxWorkerLifetimeJitterMs: values.maxWorkerLifetimeJitter,
+      maxWorkerMemoryBytes: values.maxWorkerMemory * 1024 * 1024,
+      queueTimeoutMs: values.queueTimeout,
+      queueLimit: values.queueLimit,
+      preload: values.preload,
+      reload: values.reload,
+      reloadExtraFiles: values.reloadExtraFile,
+      pidfile: values.pid,
+    },
+    cgi: values.cgi.length === 0 ? null : {
+      mounts: values.cgi,
+      env: Object.fromEntries(values.cgiEnv),
+      path: input.env.PATH || DEFAULT_CGI_PATH,
+      timeoutMs: values.cgiTimeout,
+      maxProcesses: values.cgiMaxProcesses,
+      queueLimit: values.cgiQueueLimit,
+      isAuthorizationPassed: values.cgiPassAuth,
+      areSymlinksAllowed: values.cgiAllowSymlinks,
+      isIsindexArgvEnabled: values.cgiIsindexArgv,
+      ...(values.cgiSpawners > 0 ? { spawners: { count: values.cgiSpawners, python: values.python } } : {}),
+      serverSoftware: `xgi/${version}`,
+    },
   };
+}
+
+/** PATH for CGI scripts when xgi has none (Go's net/http/cgi default, less the exotic entries). */
+const DEFAULT_CGI_PATH = '/usr/local/bin:/usr/bin:/bin';
+
+/** Two mounts on one prefix would make one of them unreachable. */
+function cgiMountProblems(mounts: SettingValues['cgi']): string[] {
+  const seen = new Set<string>();
+  const problems: string[] = [];
+  for (const mount of mounts) {
+    const shown = mount.prefix === '' ? '/' : mount.prefix;
+    if (seen.has(mount.prefix)) problems.push(`--cgi: the prefix ${shown} is mounted twice (example: --cgi /cgi-bin=./cgi-bin)`);
+    seen.add(mount.prefix);
+  }
+  return problems;
 }
 
 /** Freezes an object and everything reachable from it (fastify's deepFreezeObject). */
@@ -233,9 +293,14 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** The environment without unset entries, as a child process receives it. */
+/**
+ * The environment without unset entries, as a child process receives it.
+ * systemd's socket-activation variables stay with the master: the sockets
+ * are its own (sd_listen_fds with unset_environment, as gunicorn does).
+ */
 function definedOnly(env: LoadInput['env']): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined) out[key] = value;
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && !SYSTEMD_VARIABLES.has(key)) out[key] = value;
   return out;
 }
+

@@ -10,8 +10,8 @@
  * `load.ts` does.
  */
 import {
-  appUri, bindAddress, byteSize, directory, envPair, interpreter, logFile, oneOf, pathList, seconds, text,
-  wholeNumber,
+  addressList, appUri, bindAddress, byteSize, cgiMount, directory, envPair, filePath, interpreter, logFile, oneOf, pathList,
+  seconds, text, wholeNumber, wholeNumberInRange,
 } from './checks.js';
 import type { Check, CheckContext } from './checks.js';
 import type { LogLevel } from './config.js';
@@ -24,7 +24,7 @@ export type Arity =
   | 'positional'; // the APP_MODULE argument
 
 /** gunicorn's documentation sections, in the order help and docs list them. */
-export const SECTIONS = ['Application', 'Server Socket', 'Worker Processes', 'Server Mechanics', 'Logging', 'Information'] as const;
+export const SECTIONS = ['Application', 'Server Socket', 'Worker Processes', 'Server Mechanics', 'Security', 'CGI', 'Logging', 'Information'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** An environment variable that supplies a setting's value below the config file and the command line. */
@@ -140,7 +140,8 @@ export const SETTINGS = {
   app: optional({
     section: 'Application', fileKey: 'wsgi_app', flags: [], metavar: 'APP_MODULE', example: 'xgi wsgi:app',
     help: 'The WSGI application, as MODULE:CALLABLE. MODULE alone means MODULE:application; '
-      + 'MODULE:factory() and MODULE:factory(args) call a factory that returns the application.',
+      + 'MODULE:factory() and MODULE:factory(args) call a factory that returns the application. '
+      + 'Optional when --cgi mounts are given.',
   }, appUri, 'positional'),
   bind: repeatable({
     section: 'Server Socket', fileKey: 'bind', flags: ['-b', '--bind'], metavar: 'ADDRESS',
@@ -163,6 +164,12 @@ export const SETTINGS = {
     section: 'Worker Processes', fileKey: 'threads', flags: ['--threads'], metavar: 'INT', default: '1',
     example: '--threads 4', help: 'The number of requests each worker runs at once, each on its own thread.',
   }, wholeNumber(1)),
+  workerConnections: single({
+    section: 'Worker Processes', fileKey: 'worker_connections', flags: ['--worker-connections'], metavar: 'INT',
+    default: '1000', example: '--worker-connections 4096',
+    help: 'The maximum number of simultaneous clients. In xgi the front holds every connection, so this bounds '
+      + 'them all, whatever -w is; further connections wait, unread, until one closes (docs/security.md).',
+  }, wholeNumber(1)),
   python: single({
     section: 'Worker Processes', fileKey: 'python', flags: ['--python'], metavar: 'PATH',
     env: { name: 'VIRTUAL_ENV', toRaw: (venv) => `${venv}/bin/python`, example: 'VIRTUAL_ENV=/srv/app/.venv' },
@@ -180,6 +187,44 @@ export const SETTINGS = {
     default: '30', unit: 'seconds', example: '--graceful-timeout 10',
     help: 'On restart or shutdown, workers still busy after this many seconds are killed.',
   }, seconds),
+  maxRequests: single({
+    section: 'Worker Processes', fileKey: 'max_requests', flags: ['--max-requests'], metavar: 'INT', default: '0',
+    example: '--max-requests 1000',
+    help: 'Restart a worker after it has served about this many requests, to contain memory leaks; '
+      + 'its replacement is ready before it stops taking requests. 0 disables it.',
+  }, wholeNumber(0)),
+  maxRequestsJitter: single({
+    section: 'Worker Processes', fileKey: 'max_requests_jitter', flags: ['--max-requests-jitter'], metavar: 'INT',
+    default: '0', example: '--max-requests-jitter 50',
+    help: "Add a random number from 0 to this to each worker's --max-requests, so that workers do not all restart at once.",
+  }, wholeNumber(0)),
+  maxWorkerLifetime: single({
+    section: 'Worker Processes', fileKey: 'max_worker_lifetime', flags: ['--max-worker-lifetime'], metavar: 'INT',
+    default: '0', unit: 'seconds', example: '--max-worker-lifetime 3600',
+    help: 'Restart a worker after it has run this many seconds; its replacement is ready first. 0 disables it. (xgi)',
+  }, seconds),
+  maxWorkerLifetimeJitter: single({
+    section: 'Worker Processes', fileKey: 'max_worker_lifetime_jitter', flags: ['--max-worker-lifetime-jitter'],
+    metavar: 'INT', default: '0', unit: 'seconds', example: '--max-worker-lifetime-jitter 300',
+    help: "Add a random number of seconds from 0 to this to each worker's --max-worker-lifetime. (xgi)",
+  }, seconds),
+  maxWorkerMemory: single({
+    section: 'Worker Processes', fileKey: 'max_worker_memory', flags: ['--max-worker-memory'], metavar: 'MB',
+    default: '0', unit: 'MiB', example: '--max-worker-memory 512',
+    help: 'Restart a worker whose resident memory (RSS, checked every second) has grown past this many MiB; '
+      + 'its replacement is ready first. 0 disables it. (xgi)',
+  }, wholeNumber(0)),
+  queueTimeout: single({
+    section: 'Worker Processes', fileKey: 'queue_timeout', flags: ['--queue-timeout'], metavar: 'INT', default: '30',
+    unit: 'seconds', example: '--queue-timeout 10',
+    help: "A request that has waited this many seconds for a free worker gets 503 Service Unavailable "
+      + "(as mod_wsgi's queue-timeout). 0 lets requests wait as long as it takes. (xgi)",
+  }, seconds),
+  queueLimit: single({
+    section: 'Worker Processes', fileKey: 'queue_limit', flags: ['--queue-limit'], metavar: 'INT', default: '1024',
+    example: '--queue-limit 256',
+    help: 'The most requests that may wait for a free worker; one more gets 503 Service Unavailable at once. (xgi)',
+  }, wholeNumber(1)),
   workerBootTimeout: single({
     section: 'Worker Processes', fileKey: 'worker_boot_timeout', flags: ['--worker-boot-timeout'], metavar: 'INT',
     default: '60', unit: 'seconds', example: '--worker-boot-timeout 120',
@@ -220,12 +265,37 @@ export const SETTINGS = {
     default: '30', unit: 'seconds', example: '--header-timeout 10',
     help: 'A client must send the whole request head within this many seconds (slow-client protection). (xgi)',
   }, seconds),
+  bodyTimeout: single({
+    section: 'Server Mechanics', fileKey: 'body_timeout', flags: ['--body-timeout'], metavar: 'INT',
+    default: '60', unit: 'seconds', example: '--body-timeout 20',
+    help: 'A client that sends no request body bytes for this many seconds while xgi waits for them gets '
+      + '408 Request Timeout and its connection is closed (as nginx\'s client_body_timeout). 0 disables it. (xgi)',
+  }, seconds),
   requestBufferSize: single({
     section: 'Server Mechanics', fileKey: 'request_buffer_size', flags: ['--request-buffer-size'], metavar: 'BYTES',
     default: '1048576', unit: 'bytes', example: '--request-buffer-size 64k',
     help: 'Request bodies up to this size are read whole before the request goes to a worker; larger ones '
       + 'are streamed to it. Accepts k, m and g suffixes (k = 1024). (xgi)',
   }, byteSize(0)),
+  preload: flagSwitch({
+    section: 'Server Mechanics', fileKey: 'preload_app', flags: ['--preload'],
+    help: 'Load the application once, in a zygote process that forks the workers, instead of in each worker: '
+      + 'less memory (copy-on-write) and faster worker restarts.',
+  }),
+  reload: flagSwitch({
+    section: 'Server Mechanics', fileKey: 'reload', flags: ['--reload'],
+    help: 'Reload the workers when a Python file of the application changes. For development.',
+  }),
+  reloadExtraFile: repeatable({
+    section: 'Server Mechanics', fileKey: 'reload_extra_files', flags: ['--reload-extra-file'], metavar: 'FILE',
+    example: '--reload-extra-file templates/index.html',
+    help: 'With --reload, also reload the workers when this file changes. Repeat for several.',
+  }, filePath),
+  pid: optional({
+    section: 'Server Mechanics', fileKey: 'pidfile', flags: ['-p', '--pid'], metavar: 'FILE',
+    defaultDoc: 'none', example: '--pid /run/xgi.pid',
+    help: "Write the master's process id to this file at start, and remove it at exit.",
+  }, filePath),
   chdir: single({
     section: 'Server Mechanics', fileKey: 'chdir', flags: ['--chdir'], metavar: 'DIR', default: '.',
     defaultDoc: 'the current directory', example: '--chdir /srv/app',
@@ -241,6 +311,106 @@ export const SETTINGS = {
     example: '-e DJANGO_SETTINGS_MODULE=site.settings',
     help: 'Set an environment variable in the workers, as KEY=VALUE. Repeat for several.',
   }, envPair),
+  forwardedAllowIps: single({
+    section: 'Server Mechanics', fileKey: 'forwarded_allow_ips', flags: ['--forwarded-allow-ips'], metavar: 'STRING',
+    env: { name: 'FORWARDED_ALLOW_IPS', toRaw: asIs, example: 'FORWARDED_ALLOW_IPS=10.0.0.5' },
+    default: '127.0.0.1,::1', example: '--forwarded-allow-ips 10.0.0.0/8,127.0.0.1',
+    help: 'Front-end addresses (comma-separated IPs or CIDR networks; * for all) whose Forwarded and '
+      + 'X-Forwarded-For/-Proto/-Host headers are believed: they set REMOTE_ADDR, wsgi.url_scheme and the host. '
+      + 'Unix socket peers are always trusted.',
+  }, addressList),
+  proxyProtocol: flagSwitch({
+    section: 'Server Mechanics', fileKey: 'proxy_protocol', flags: ['--proxy-protocol'],
+    help: 'Connections from --proxy-allow-from must begin with a PROXY protocol header (v1 or v2, as HAProxy\'s '
+      + 'send-proxy and send-proxy-v2 write); its source address becomes REMOTE_ADDR. Other peers speak plain HTTP.',
+  }),
+  proxyAllowFrom: single({
+    section: 'Server Mechanics', fileKey: 'proxy_allow_ips', flags: ['--proxy-allow-from'], metavar: 'STRING',
+    default: '127.0.0.1,::1', example: '--proxy-allow-from 10.0.0.5',
+    help: 'Front-end addresses (comma-separated IPs or CIDR networks; * for all) that must send a PROXY header '
+      + 'when --proxy-protocol is on. Unix socket peers are always included.',
+  }, addressList),
+  headerMap: single({
+    section: 'Server Mechanics', fileKey: 'header_map', flags: ['--header-map'], metavar: 'STRING', default: 'drop',
+    example: '--header-map refuse',
+    help: 'What happens to request headers whose names contain "_", which would map to the same environ key as a '
+      + 'real header (X_Forwarded_For as X-Forwarded-For): drop them (the safe default), refuse the request with 400, '
+      + 'or dangerous: map them like any other header.',
+  }, oneOf(['drop', 'refuse', 'dangerous'] as const)),
+  cgi: repeatable({
+    section: 'CGI', fileKey: 'cgi', flags: ['--cgi'], metavar: 'PREFIX=PATH', example: '--cgi /cgi-bin=./cgi-bin',
+    help: 'Serve CGI/1.1 scripts (RFC 3875) under a URL prefix. PATH is a directory, whose executable files are the '
+      + 'scripts (as Apache\'s ScriptAlias: /cgi-bin/hello.sh/extra runs PATH/hello.sh), or one executable that serves '
+      + 'every path under the prefix. Repeat for several; a prefix wins over the WSGI app for its paths. (xgi)',
+  }, cgiMount),
+  cgiEnv: repeatable({
+    section: 'CGI', fileKey: 'cgi_env', flags: ['--cgi-env'], metavar: 'KEY=VALUE', example: '--cgi-env GIT_PROJECT_ROOT=/srv/git',
+    help: 'Set a variable in the environment of every CGI script; it wins over the meta-variable of the same name. '
+      + 'Scripts get nothing else of xgi\'s environment but PATH. Repeat for several. (xgi)',
+  }, envPair),
+  cgiTimeout: single({
+    section: 'CGI', fileKey: 'cgi_timeout', flags: ['--cgi-timeout'], metavar: 'INT', default: '60', unit: 'seconds',
+    example: '--cgi-timeout 300',
+    help: 'A CGI script that neither writes output nor takes request body for this many seconds is killed with its '
+      + 'whole process group; the client gets 504, or a cut connection once the response has begun. 0 disables it. (xgi)',
+  }, seconds),
+  cgiMaxProcesses: single({
+    section: 'CGI', fileKey: 'cgi_max_processes', flags: ['--cgi-max-processes'], metavar: 'INT', default: '64',
+    example: '--cgi-max-processes 16',
+    help: 'The most CGI scripts running at once; further requests wait in a queue. (xgi)',
+  }, wholeNumber(1)),
+  cgiQueueLimit: single({
+    section: 'CGI', fileKey: 'cgi_queue_limit', flags: ['--cgi-queue-limit'], metavar: 'INT', default: '256',
+    example: '--cgi-queue-limit 1000',
+    help: 'The most requests waiting for a CGI process slot; past it, requests get 503 at once. (xgi)',
+  }, wholeNumber(0)),
+  cgiPassAuth: flagSwitch({
+    section: 'CGI', fileKey: 'cgi_pass_auth', flags: ['--cgi-pass-auth'],
+    help: 'Pass the Authorization request header to CGI scripts as HTTP_AUTHORIZATION (Apache\'s CGIPassAuth). '
+      + 'Off by default, so that credentials reach only scripts meant to see them. (xgi)',
+  }),
+  cgiAllowSymlinks: flagSwitch({
+    section: 'CGI', fileKey: 'cgi_allow_symlinks', flags: ['--cgi-allow-symlinks'],
+    help: 'Run scripts reached through symbolic links, as long as the link resolves inside the mount\'s directory. '
+      + 'Off by default: a symbolic link in a script path gets 403. (xgi)',
+  }),
+  cgiIsindexArgv: flagSwitch({
+    section: 'CGI', fileKey: 'cgi_isindex_argv', flags: ['--cgi-isindex-argv'],
+    help: 'Pass a query string without "=" to CGI scripts as command-line arguments, split at "+" (RFC 3875 §4.4). '
+      + 'Off by default: this is how php-cgi took options from URLs (CVE-2012-1823). (xgi)',
+  }),
+  cgiSpawners: single({
+    section: 'CGI', fileKey: 'cgi_spawners', flags: ['--cgi-spawners'], metavar: 'INT', default: '2',
+    example: '--cgi-spawners 0',
+    help: 'Start CGI scripts from this many small helper processes (python3 with --python, stdlib only; as Apache\'s '
+      + 'mod_cgid), off the event loop, rather than by forking xgi itself, which is two to three times slower. '
+      + 'About one per core. 0 uses node\'s own spawn for every script. (xgi)',
+  }, wholeNumber(0)),
+  limitRequestLine: single({
+    section: 'Security', fileKey: 'limit_request_line', flags: ['--limit-request-line'], metavar: 'INT',
+    default: '4094', unit: 'bytes', example: '--limit-request-line 8190',
+    help: 'The maximum size of the request line (method, target and version); a longer one gets '
+      + '414 URI Too Long. 0 means no limit of its own.',
+  }, wholeNumber(0)),
+  limitRequestFields: single({
+    section: 'Security', fileKey: 'limit_request_fields', flags: ['--limit-request-fields'], metavar: 'INT',
+    default: '100', example: '--limit-request-fields 50',
+    help: 'The maximum number of header fields in a request; more get 431 Request Header Fields Too Large. '
+      + 'At most 32768; 0 means 32768.',
+  }, wholeNumberInRange(0, 32768)),
+  limitRequestFieldSize: single({
+    section: 'Security', fileKey: 'limit_request_field_size', flags: ['--limit-request-field_size'], metavar: 'INT',
+    default: '8190', unit: 'bytes', example: '--limit-request-field_size 16380',
+    help: 'The maximum size of one header field (name, colon, space and value); a larger one gets '
+      + '431 Request Header Fields Too Large. 0 means no limit of its own.',
+  }, wholeNumber(0)),
+  limitRequestBody: single({
+    section: 'Security', fileKey: 'limit_request_body', flags: ['--limit-request-body'], metavar: 'BYTES',
+    default: '1g', unit: 'bytes', example: '--limit-request-body 10m',
+    help: 'The maximum size of a request body: a larger Content-Length gets 413 Content Too Large before any of '
+      + 'the body is read, and a chunked body is cut off with 413 once it passes the limit. Accepts k, m and g '
+      + 'suffixes. 0 means no limit. (xgi)',
+  }, byteSize(0)),
   logLevel: single({
     section: 'Logging', fileKey: 'loglevel', flags: ['--log-level'], metavar: 'LEVEL', default: 'info',
     example: '--log-level debug', help: 'The granularity of error log output: debug, info, warning, error or critical.',

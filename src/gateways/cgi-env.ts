@@ -5,11 +5,13 @@
  * header bytes, or raw bytes (PATH_INFO after percent-decoding).
  *
  * Deliberately left out: headers whose names contain `_` (they would pose as
- * real ones: `X_Forwarded_For` vs `X-Forwarded-For`) and `Proxy` (httpoxy:
+ * real ones: `X_Forwarded_For` vs `X-Forwarded-For`; only `--header-map
+ * dangerous` keeps them) and `Proxy` (httpoxy:
  * HTTP_PROXY must never be set). Gateway-specific variables
  * (GATEWAY_INTERFACE, SCRIPT_FILENAME, wsgi.*) are added by each gateway.
  */
 import type { IncomingMessage } from 'node:http';
+import type { ClientView } from './gateway.js';
 
 export type MetaVariables = Array<[string, string | Buffer]>;
 
@@ -20,10 +22,24 @@ export interface MetaVariableInput {
   readonly urlScheme: 'http' | 'https';
   /** Length of the body when the front buffered it whole; null when it streams. */
   readonly bufferedBodyBytes: number | null;
+  /**
+   * Whether Authorization becomes HTTP_AUTHORIZATION (default true, as WSGI
+   * servers do). CGI passes it only when configured (Apache's CGIPassAuth).
+   */
+  readonly isAuthorizationPassed?: boolean;
+  /**
+   * The client as the front decided it (PROXY protocol, trusted Forwarded /
+   * X-Forwarded-*): REMOTE_ADDR, REMOTE_PORT, and a forwarded host for
+   * HTTP_HOST and SERVER_NAME. Absent: the socket's peer and the Host header.
+   */
+  readonly client?: ClientView | undefined;
+  /** `--header-map dangerous`: names with `_` become HTTP_* too (gunicorn's old way; they pose as real ones). */
+  readonly mapsUnderscoreHeaders?: boolean | undefined;
 }
 
 /** Header names that never become HTTP_* variables. */
 const DROPPED_HEADERS = new Set(['proxy', 'content-type', 'content-length']);
+const DROPPED_WITH_AUTHORIZATION = new Set([...DROPPED_HEADERS, 'authorization']);
 const HTTP_NAMES = new Map<string, string>();
 
 /** `Accept-Encoding` → `HTTP_ACCEPT_ENCODING`, cached: header names repeat. */
@@ -95,11 +111,14 @@ export function buildMetaVariables(input: MetaVariableInput): MetaVariables {
     ['QUERY_STRING', query],
     ['REQUEST_URI', target],
     ['SERVER_PROTOCOL', `HTTP/${req.httpVersion}`],
-    ['REMOTE_ADDR', plainAddress(req.socket.remoteAddress)],
-    ['REMOTE_PORT', String(req.socket.remotePort ?? '')],
+    ['REMOTE_ADDR', input.client?.address ?? plainAddress(req.socket.remoteAddress)],
+    ['REMOTE_PORT', input.client?.port ?? String(req.socket.remotePort ?? '')],
   ];
-  addHeaders(vars, req.rawHeaders);
-  addServerName(vars, req, input.urlScheme);
+  const dropped = input.isAuthorizationPassed === false ? DROPPED_WITH_AUTHORIZATION : DROPPED_HEADERS;
+  addHeaders(vars, req.rawHeaders, dropped, input.mapsUnderscoreHeaders === true);
+  const forwardedHost = input.client?.forwardedHost ?? null;
+  if (forwardedHost !== null) setHttpHost(vars, forwardedHost);
+  addServerName(vars, req, input.urlScheme, forwardedHost ?? req.headers.host);
   const contentType = req.headers['content-type'];
   if (contentType !== undefined) vars.push(['CONTENT_TYPE', contentType]);
   if (input.bufferedBodyBytes !== null) {
@@ -117,14 +136,14 @@ function stripScriptName(decoded: Buffer | string, scriptName: string): Buffer |
   return typeof decoded === 'string' ? decoded.slice(scriptName.length) : decoded.subarray(scriptName.length);
 }
 
-function addHeaders(vars: MetaVariables, raw: string[]): void {
+function addHeaders(vars: MetaVariables, raw: string[], dropped: ReadonlySet<string>, keepsUnderscores: boolean): void {
   let seen: Map<string, number> | null = null;
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
-    if (name.includes('_')) continue;
+    if (!keepsUnderscores && name.includes('_')) continue;
     const lower = name.toLowerCase();
-    if (DROPPED_HEADERS.has(lower)) continue;
+    if (dropped.has(lower)) continue;
     const key = httpName(name);
     seen ??= new Map();
     const at = seen.get(key);
@@ -138,9 +157,15 @@ function addHeaders(vars: MetaVariables, raw: string[]): void {
   }
 }
 
+/** A trusted proxy's forwarded host stands in for the Host header the proxy sent. */
+function setHttpHost(vars: MetaVariables, host: string): void {
+  const entry = vars.find(([key]) => key === 'HTTP_HOST');
+  if (entry === undefined) vars.push(['HTTP_HOST', host]);
+  else entry[1] = host;
+}
+
 /** SERVER_NAME and SERVER_PORT from Host (RFC 3875 §4.1.14), else the local socket. */
-function addServerName(vars: MetaVariables, req: IncomingMessage, urlScheme: 'http' | 'https'): void {
-  const host = req.headers.host;
+function addServerName(vars: MetaVariables, req: IncomingMessage, urlScheme: 'http' | 'https', host: string | undefined): void {
   const localPort = String(req.socket.localPort ?? '');
   const defaultPort = urlScheme === 'https' ? '443' : '80';
   if (host === undefined || host === '') {

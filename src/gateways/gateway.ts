@@ -12,6 +12,20 @@ export type RequestBody =
   /** Larger than the buffer limit, or awaiting `100-continue`: read it from `req`. */
   | { readonly kind: 'stream'; readonly head: Buffer; readonly isExpectContinue: boolean };
 
+/**
+ * Who the client is, as the front decided it: the socket's peer, or the
+ * client a PROXY protocol header or trusted Forwarded / X-Forwarded-*
+ * headers name (docs/security.md).
+ */
+export interface ClientView {
+  /** REMOTE_ADDR, without the `::ffff:` of an IPv4-mapped address; '' for a Unix socket peer. */
+  readonly address: string;
+  /** REMOTE_PORT; '' when unknown (a Unix socket, or a proxy that named no port). */
+  readonly port: string;
+  /** The host a trusted proxy forwarded, to use instead of the Host header; null: the request's own. */
+  readonly forwardedHost: string | null;
+}
+
 /** What the front knows about a request beyond node:http's IncomingMessage. */
 export interface GatewayRequest {
   /** Per-process request number, for log lines. */
@@ -21,6 +35,10 @@ export interface GatewayRequest {
   readonly body: RequestBody;
   /** `http` or `https`. */
   readonly urlScheme: 'http' | 'https';
+  /** Set by the front; absent when a gateway builds a request of its own. */
+  readonly client?: ClientView;
+  /** `--header-map dangerous`: header names with `_` become HTTP_* variables too (else they are dropped). */
+  readonly mapsUnderscoreHeaders?: boolean;
   /** The mount point of the route that matched, '' for the root (SCRIPT_NAME). */
   readonly scriptName: string;
   /** Aborted when the client goes away before the response is complete. */

@@ -1,5 +1,6 @@
 /**
- * Listening sockets for `-b/--bind`: TCP (IPv4/IPv6) and Unix paths. Binding
+ * Listening sockets for `-b/--bind`: TCP (IPv4/IPv6), Unix paths and
+ * inherited file descriptors (`fd://N`, systemd socket activation). Binding
  * failures a user can cause become StartupError with the fix in the message.
  * A stale Unix socket file (nobody listening) is replaced; a live one is not.
  */
@@ -18,6 +19,7 @@ export function describeAddress(server: Server, scheme: string): string {
 }
 
 function describeBind(bind: BindAddress): string {
+  if (bind.kind === 'fd') return `fd://${bind.fd}`;
   return bind.kind === 'unix' ? `unix:${bind.path}` : bind.host.includes(':') ? `[${bind.host}]:${bind.port}` : `${bind.host}:${bind.port}`;
 }
 
@@ -34,6 +36,8 @@ function listenOnce(server: Server, bind: BindAddress): Promise<void> {
     server.once('error', onError);
     server.once('listening', onListening);
     if (bind.kind === 'unix') server.listen({ path: bind.path, backlog: 2048 });
+    // An inherited socket (fd://N, systemd): already bound and listening; it stays open for xgi's whole life.
+    else if (bind.kind === 'fd') server.listen({ fd: bind.fd, backlog: 2048 });
     else server.listen({ host: bind.host, port: bind.port, backlog: 2048, ipv6Only: false });
   });
 }
@@ -81,6 +85,8 @@ function bindError(bind: BindAddress, error: NodeJS.ErrnoException): StartupErro
     EADDRNOTAVAIL: 'address not available on this machine (check the host in -b HOST:PORT)',
     ENOTFOUND: 'host name not found (check the host in -b HOST:PORT)',
     ENOENT: 'directory does not exist (check the path in -b unix:PATH)',
+    EBADF: 'no such file descriptor (check fd://N, or LISTEN_FDS from systemd)',
+    ENOTSOCK: 'the file descriptor is not a socket (check fd://N, or LISTEN_FDS from systemd)',
   };
   return new StartupError('XGI_BIND', `cannot listen on ${where}: ${why[error.code ?? ''] ?? error.message}`, { cause: error });
 }

@@ -3,7 +3,8 @@
  * A body up to `limitBytes` is read whole before dispatch, so the worker gets
  * one complete frame; a larger one, or one awaiting `100-continue`, streams
  * with backpressure and the gateway pulls it. Chunked bodies arrive here
- * already de-chunked by node:http (llhttp).
+ * already de-chunked by node:http (llhttp); the body's size limit and idle
+ * timeout are body-guard.ts's.
  */
 import type { IncomingMessage } from 'node:http';
 import type { RequestBody } from '../gateways/gateway.js';
@@ -50,6 +51,8 @@ export function collectBody(
   };
   req.on('data', onData);
   req.once('end', onEnd);
+  // The body guard may have paused the stream; buffering is what asks for the bytes.
+  req.resume();
 }
 
 const EMPTY_BYTES = Buffer.alloc(0);

@@ -1,32 +1,47 @@
 /**
- * Which worker gets the next request. Least-loaded first, never more than
+ * Which worker gets the next stream. Least-loaded first, never more than
  * maxInFlight streams on one worker, and never a worker all of whose threads
  * are on streams out longer than stallMs: a fast request must not wait
  * behind a slow one (DESIGN.md, "The worker wire protocol").
- * Requests no worker can take now wait here, in arrival order.
+ *
+ * Requests no worker can take now wait here, in arrival order, in a bounded
+ * queue: one more than queueLimit gets 503 at once, and one that waited
+ * queueTimeoutMs gets 503 (mod_wsgi's queue-timeout; docs/supervision.md).
  */
 import type { Worker } from './worker.js';
 
 /** A request waiting for a worker; `start` sends it to the one chosen. */
 export interface Job {
   start(worker: Worker): void;
-  /** The request can no longer be served (pool closed); answer it now. */
-  abandon(): void;
+  /** The request can no longer be served (queue full, waited too long, shutting down); answer 503 now. */
+  abandon(why: string): void;
+}
+
+export interface PoolOptions {
+  readonly maxInFlight: number;
+  readonly stallMs: number;
+  readonly threads: number;
+  /** 0: wait as long as it takes. */
+  readonly queueTimeoutMs: number;
+  readonly queueLimit: number;
+}
+
+interface Waiting {
+  readonly job: Job;
+  /** performance.now() when it entered the queue. */
+  readonly since: number;
 }
 
 export class Pool {
   readonly #workers: Worker[] = [];
-  readonly #maxInFlight: number;
-  readonly #stallMs: number;
-  readonly #threads: number;
-  #queue: Job[] = [];
+  #options: PoolOptions;
+  #queue: Waiting[] = [];
   #queueHead = 0;
   #isClosed = false;
+  #expiryTimer: NodeJS.Timeout | null = null;
 
-  constructor(options: { maxInFlight: number; stallMs: number; threads: number }) {
-    this.#maxInFlight = options.maxInFlight;
-    this.#stallMs = options.stallMs;
-    this.#threads = options.threads;
+  constructor(options: PoolOptions) {
+    this.#options = options;
   }
 
   get size(): number {
@@ -37,13 +52,20 @@ export class Pool {
     return this.#queue.length - this.#queueHead;
   }
 
-  /** A worker is ready for requests. */
-  add(worker: Worker): void {
-    this.#workers.push(worker);
+  /** New limits (SIGHUP); requests already waiting keep their place. */
+  configure(options: PoolOptions): void {
+    this.#options = options;
+    this.#armExpiry();
     this.drain();
   }
 
-  /** A worker takes no more requests (stopping or dead). */
+  /** A worker is ready for requests. */
+  add(worker: Worker): void {
+    if (!this.#workers.includes(worker)) this.#workers.push(worker);
+    this.drain();
+  }
+
+  /** A worker takes no more requests (retiring or dead); the streams it has go on. */
   remove(worker: Worker): void {
     const at = this.#workers.indexOf(worker);
     if (at >= 0) this.#workers.splice(at, 1);
@@ -51,7 +73,7 @@ export class Pool {
 
   submit(job: Job): void {
     if (this.#isClosed) {
-      job.abandon();
+      job.abandon('no worker available (shutting down)');
       return;
     }
     if (this.queued === 0) {
@@ -61,14 +83,21 @@ export class Pool {
         return;
       }
     }
-    this.#queue.push(job);
+    if (this.queued >= this.#options.queueLimit) {
+      job.abandon(`no worker available and ${this.queued} requests already waiting (--queue-limit)`);
+      return;
+    }
+    this.#queue.push({ job, since: performance.now() });
+    if (this.queued === 1) this.#armExpiry();
   }
 
   /** A request a worker handed back unstarted: it goes first. */
   requeue(job: Job): void {
-    if (this.#queueHead > 0) this.#queue[--this.#queueHead] = job;
-    else this.#queue.unshift(job);
+    const waiting = { job, since: performance.now() };
+    if (this.#queueHead > 0) this.#queue[--this.#queueHead] = waiting;
+    else this.#queue.unshift(waiting);
     this.drain();
+    this.#armExpiry();
   }
 
   /** Give queued requests to workers that can take them (a slot freed up). */
@@ -78,10 +107,29 @@ export class Pool {
     while (this.#queueHead < this.#queue.length) {
       const worker = this.#pick(now);
       if (worker === undefined) break;
-      const job = this.#queue[this.#queueHead] as Job;
-      this.#queue[this.#queueHead++] = undefined as unknown as Job;
+      const { job } = this.#shift();
       job.start(worker);
     }
+    this.#compact();
+  }
+
+  /** Stop taking requests; every queued one is abandoned. */
+  close(): void {
+    this.#isClosed = true;
+    if (this.#expiryTimer !== null) clearTimeout(this.#expiryTimer);
+    const waiting = this.#queue.slice(this.#queueHead);
+    this.#queue = [];
+    this.#queueHead = 0;
+    for (const { job } of waiting) job.abandon('no worker available (shutting down)');
+  }
+
+  #shift(): Waiting {
+    const waiting = this.#queue[this.#queueHead] as Waiting;
+    this.#queue[this.#queueHead++] = undefined as unknown as Waiting;
+    return waiting;
+  }
+
+  #compact(): void {
     if (this.#queueHead === this.#queue.length) {
       this.#queue = [];
       this.#queueHead = 0;
@@ -91,21 +139,42 @@ export class Pool {
     }
   }
 
-  /** Stop taking requests; every queued one is abandoned. */
-  close(): void {
-    this.#isClosed = true;
-    const jobs = this.#queue.slice(this.#queueHead);
-    this.#queue = [];
-    this.#queueHead = 0;
-    for (const job of jobs) job.abandon();
+  /**
+   * One timer, for the request that has waited longest. The queue is in
+   * arrival order except for handed-back requests put first, so look at all
+   * of it (it is bounded by queueLimit, and this runs once per expiry).
+   */
+  #armExpiry(): void {
+    if (this.#expiryTimer !== null) clearTimeout(this.#expiryTimer);
+    this.#expiryTimer = null;
+    const timeoutMs = this.#options.queueTimeoutMs;
+    if (timeoutMs === 0 || this.queued === 0 || this.#isClosed) return;
+    let oldest = Infinity;
+    for (let i = this.#queueHead; i < this.#queue.length; i++) oldest = Math.min(oldest, (this.#queue[i] as Waiting).since);
+    this.#expiryTimer = setTimeout(this.#expire, Math.max(0, oldest + timeoutMs - performance.now()));
   }
 
+  readonly #expire = (): void => {
+    this.#expiryTimer = null;
+    const limit = performance.now() - this.#options.queueTimeoutMs;
+    const waiting = this.#queue.slice(this.#queueHead);
+    this.#queue = waiting.filter((entry) => entry.since > limit);
+    this.#queueHead = 0;
+    const seconds = this.#options.queueTimeoutMs / 1000;
+    for (const { job, since } of waiting) {
+      if (since <= limit) job.abandon(`waited ${seconds}s for a worker (--queue-timeout)`);
+    }
+    this.#armExpiry();
+  };
+
   #pick(now: number): Worker | undefined {
+    const { maxInFlight, stallMs, threads } = this.#options;
     let best: Worker | undefined;
     for (const worker of this.#workers) {
+      if (worker.state !== 'ready') continue; // exited, its exit not yet settled
       const load = worker.inFlight;
-      if (load >= this.#maxInFlight) continue;
-      if (load > 0 && now - worker.oldestSentAt > this.#stallMs && worker.isStalled(now, this.#stallMs, this.#threads)) continue;
+      if (load >= maxInFlight) continue;
+      if (load > 0 && now - worker.oldestSentAt > stallMs && worker.isStalled(now, stallMs, threads)) continue;
       if (best === undefined || load < best.inFlight) best = worker;
       if (load === 0) break;
     }

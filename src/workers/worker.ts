@@ -1,19 +1,22 @@
 /**
- * One Python worker process, front side: spawn it with the app's
- * interpreter, hand it CONFIG, wait for READY, then carry streams over its
- * socket. Frames written during one event-loop turn leave in one write.
- * It does not decide which worker gets a request (pool.ts) nor when to
- * replace one (arbiter.ts).
+ * One Python worker, front side: hand it CONFIG (unless the zygote forked
+ * it), wait for READY, then carry streams over its socket. Frames written
+ * during one event-loop turn leave in one write. When the process is gone,
+ * the streams it had started fail and the ones it never started go back to
+ * the pool (started-mark.ts).
+ *
+ * It does not start the process (worker-process.ts, zygote.ts), decide which
+ * worker gets a request (pool.ts) nor when to replace one (arbiter.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { Socket } from 'node:net';
 import type { WorkersConfig } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
-import { FrameDecoder, FrameType, encodeFrame, END, type Frame } from './protocol/frames.js';
+import { FrameDecoder, FrameType, END, encodeFrame, type Frame } from './protocol/frames.js';
 import { decodeLogPayload } from './protocol/messages.js';
+import { EVERYTHING_STARTED, readMark, removeMark } from './started-mark.js';
+import { StreamTable } from './stream-table.js';
+import { afterLastFrames, encodeConfigFrame, type WorkerProcess } from './worker-process.js';
 
-export const WORKER_PACKAGE = fileURLToPath(new URL('../../python/_xgi_worker', import.meta.url));
 /** Exit codes of the Python worker (python/_xgi_worker/worker.py). */
 export const WORKER_BOOT_ERROR = 3;
 export const APP_LOAD_ERROR = 4;
@@ -23,7 +26,7 @@ export interface StreamSink {
   /** True while the stream waits for its client to take bytes (not the worker's fault). */
   readonly isBlockedOnClient: boolean;
   onFrame(frame: Frame): void;
-  /** The worker died or was killed with this stream in flight. */
+  /** The worker died or was killed with this stream started. */
   onWorkerLost(reason: WorkerLoss): void;
 }
 
@@ -37,53 +40,73 @@ export interface WorkerEvents {
   spawnFailed(worker: Worker, error: NodeJS.ErrnoException): void;
   /** A stream ended (END, ABORT or HANDBACK): a slot is free. */
   streamDone(worker: Worker): void;
+  /** MODULES: the Python files the app has loaded (`--reload`). */
+  modules(worker: Worker, files: readonly string[]): void;
 }
 
 export type WorkerState = 'booting' | 'ready' | 'stopping' | 'exited';
 
-let nextStreamId = 1;
+export interface WorkerOptions {
+  readonly process: WorkerProcess;
+  readonly config: WorkersConfig;
+  /** Which reload generation it belongs to (arbiter.ts). */
+  readonly generation: number;
+  readonly stallMs: number;
+  readonly multiprocess: boolean;
+  readonly markPath: string;
+  readonly reportModules: boolean;
+  /** Recycle after this many requests (`--max-requests` plus jitter); Infinity for never. */
+  readonly maxRequests: number;
+  /** Recycle at this performance.now() (`--max-worker-lifetime` plus jitter); Infinity for never. */
+  readonly retireAt: number;
+}
+
+/** How long the frames a dead worker wrote may take to be read after its exit is known. */
+const EXIT_DRAIN_MS = 1000;
+const NO_PAYLOAD = Buffer.alloc(0);
 
 export class Worker {
   readonly pid: number;
-  readonly #child: ChildProcess;
-  readonly #socket: Socket;
+  readonly generation: number;
+  readonly maxRequests: number;
+  readonly retireAt: number;
+  readonly bornAt = performance.now();
+  readonly #process: WorkerProcess;
+  readonly #markPath: string;
   readonly #log: Logger;
   readonly #events: WorkerEvents;
   readonly #decoder = new FrameDecoder();
-  readonly #streams = new Map<number, { sink: StreamSink; sentAt: number }>();
+  readonly #streams = new StreamTable();
+  #socket: Socket | null = null;
   #outgoing: Buffer[] = [];
   #isFlushScheduled = false;
   #state: WorkerState = 'booting';
+  #isMurdered = false;
   /** performance.now() of the last frame from this worker. */
   lastHeardAt = performance.now();
   requestsServed = 0;
   hasBeenReady = false;
 
-  constructor(options: { config: WorkersConfig; stallMs: number; multiprocess: boolean }, log: Logger, events: WorkerEvents) {
-    const { config } = options;
+  constructor(options: WorkerOptions, log: Logger, events: WorkerEvents) {
+    this.#process = options.process;
+    this.pid = options.process.pid;
+    this.generation = options.generation;
+    this.maxRequests = options.maxRequests;
+    this.retireAt = options.retireAt;
+    this.#markPath = options.markPath;
     this.#log = log;
     this.#events = events;
-    this.#child = spawn(config.python, [WORKER_PACKAGE], {
-      cwd: config.chdir,
-      env: { ...config.inheritedEnv, ...config.env },
-      stdio: ['ignore', 'inherit', 'inherit', 'pipe'],
-      detached: true, // its own process group: a timeout kills everything it started
+    if (options.process.needsConfig) {
+      this.send(encodeConfigFrame(options.config, {
+        stallMs: options.stallMs, multiprocess: options.multiprocess, startedMark: options.markPath,
+        reportModules: options.reportModules, forkSocket: null,
+      }));
+    }
+    options.process.attach({
+      connected: (socket, head) => this.#onConnected(socket, head),
+      exited: (code, signal) => this.#onExit(code, signal),
+      spawnFailed: (error) => this.#onSpawnFailed(error),
     });
-    this.pid = this.#child.pid ?? -1;
-    this.#socket = this.#child.stdio[3] as Socket;
-    this.#socket.on('data', (chunk: Buffer) => this.#onData(chunk));
-    this.#socket.on('error', () => this.#socket.destroy()); // the exit event reports the death
-    this.#child.on('exit', (code, signal) => this.#onExit(code, signal));
-    this.#child.on('error', (error) => this.#onSpawnError(error));
-    this.send(encodeFrame(FrameType.CONFIG, 0, 0, Buffer.from(JSON.stringify({
-      app: config.app,
-      pythonPath: [...config.pythonPath, config.chdir],
-      threads: config.threads,
-      multiprocess: options.multiprocess,
-      stallMs: options.stallMs,
-      responseWindowBytes: config.responseWindowBytes,
-      serverSoftware: config.serverSoftware,
-    }))));
   }
 
   get state(): WorkerState {
@@ -94,10 +117,13 @@ export class Worker {
     return this.#streams.size;
   }
 
+  get isMurdered(): boolean {
+    return this.#isMurdered;
+  }
+
   /** performance.now() when the oldest unanswered stream was sent, or Infinity. */
   get oldestSentAt(): number {
-    for (const entry of this.#streams.values()) return entry.sentAt; // Map keeps insertion order
-    return Infinity;
+    return this.#streams.oldestSentAt;
   }
 
   /**
@@ -105,12 +131,7 @@ export class Worker {
    * said nothing for that long, while no stream waits on a slow client.
    */
   isSilentFor(limitMs: number, now: number): boolean {
-    if (this.#streams.size === 0 || now - this.lastHeardAt < limitMs) return false;
-    for (const { sink, sentAt } of this.#streams.values()) {
-      if (sink.isBlockedOnClient) return false;
-      if (now - sentAt >= limitMs) return true;
-    }
-    return false;
+    return this.#streams.isSilentFor(limitMs, now, this.lastHeardAt);
   }
 
   /**
@@ -119,29 +140,19 @@ export class Worker {
    * a new request would wait behind one of them.
    */
   isStalled(now: number, stallMs: number, threads: number): boolean {
-    if (this.#streams.size < threads) return false;
-    let old = 0;
-    // Map order is send order: stop at the first stream still young.
-    for (const { sentAt } of this.#streams.values()) {
-      if (now - sentAt <= stallMs) return false;
-      if (++old >= threads) return true;
-    }
-    return false;
+    return this.#streams.isStalled(now, stallMs, threads);
   }
 
   /** A fresh stream id for a request about to go to this worker. */
   openStream(sink: StreamSink): number {
-    const id = nextStreamId;
-    nextStreamId = nextStreamId >= 0xffffffff ? 1 : nextStreamId + 1;
-    this.#streams.set(id, { sink, sentAt: performance.now() });
-    return id;
+    return this.#streams.open(sink);
   }
 
   /** Queue a frame; everything queued in this event-loop turn goes out in one write. */
   send(frame: Buffer): void {
     if (this.#state === 'exited') return;
     this.#outgoing.push(frame);
-    if (!this.#isFlushScheduled) {
+    if (!this.#isFlushScheduled && this.#socket !== null) {
       this.#isFlushScheduled = true;
       setImmediate(this.#flush);
     }
@@ -150,7 +161,7 @@ export class Worker {
   readonly #flush = (): void => {
     this.#isFlushScheduled = false;
     const frames = this.#outgoing;
-    if (frames.length === 0 || this.#socket.destroyed) return;
+    if (frames.length === 0 || this.#socket === null || this.#socket.destroyed) return;
     this.#outgoing = [];
     this.#socket.write(frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames));
   };
@@ -164,28 +175,38 @@ export class Worker {
 
   /** Kill the worker's whole process group. */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    if (this.#state === 'exited' || this.pid <= 0) return;
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
-      try {
-        this.#child.kill(signal);
-      } catch {
-        // already gone: the exit event is on its way
-      }
-    }
+    if (this.#state === 'exited') return;
+    this.#process.kill(signal);
   }
 
-  /** Fail every stream in flight (the worker is being killed). */
-  failStreams(reason: WorkerLoss): void {
-    const streams = [...this.#streams.values()];
-    this.#streams.clear();
-    for (const { sink } of streams) sink.onWorkerLost(reason);
+  /**
+   * --timeout: the streams it started get 504 now; SIGABRT makes Python dump
+   * where it hung, SIGKILL follows after abortGraceMs. The streams it never
+   * started go to other workers once it is gone.
+   */
+  murder(abortGraceMs: number): void {
+    if (this.#state === 'exited' || this.#isMurdered) return;
+    this.#isMurdered = true;
+    this.#failStarted('timeout');
+    this.kill('SIGABRT'); // faulthandler in the worker prints where it hung
+    setTimeout(() => this.kill('SIGKILL'), abortGraceMs).unref();
   }
 
-  /** Forget a stream the front gave up on (its END/ABORT may still come). */
+  /** False once the front gave up on the stream (its END/ABORT may still come). */
   hasStream(id: number): boolean {
     return this.#streams.has(id);
+  }
+
+  #onConnected(socket: Socket, head: Buffer): void {
+    this.#socket = socket;
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('error', () => socket.destroy()); // the exit event reports the death
+    socket.resume();
+    if (this.#outgoing.length > 0 && !this.#isFlushScheduled) {
+      this.#isFlushScheduled = true;
+      setImmediate(this.#flush);
+    }
+    if (head.length > 0) this.#onData(head);
   }
 
   #onData(chunk: Buffer): void {
@@ -206,13 +227,13 @@ export class Worker {
       this.#onConnectionFrame(frame);
       return;
     }
-    const entry = this.#streams.get(frame.stream);
+    const sink = this.#streams.get(frame.stream);
     if (frame.type === FrameType.LOG) {
       const { level, text } = decodeLogPayload(frame.payload);
       this.#log.log(level, text, this.pid);
       return;
     }
-    if (entry === undefined) return; // a stream the front already failed
+    if (sink === undefined) return; // a stream the front already failed
     const isDone =
       frame.type === FrameType.ABORT ||
       frame.type === FrameType.HANDBACK ||
@@ -221,7 +242,7 @@ export class Worker {
       this.#streams.delete(frame.stream);
       if (frame.type !== FrameType.HANDBACK) this.requestsServed++;
     }
-    entry.sink.onFrame(frame);
+    sink.onFrame(frame);
     if (isDone) this.#events.streamDone(this);
   }
 
@@ -240,6 +261,9 @@ export class Worker {
         this.#log.log(level, text, this.pid);
         return;
       }
+      case FrameType.MODULES:
+        this.#events.modules(this, frame.payload.toString('utf8').split('\0').filter((file) => file !== ''));
+        return;
       case FrameType.PONG:
         return;
       default:
@@ -248,22 +272,41 @@ export class Worker {
     }
   }
 
-  #onSpawnError(error: NodeJS.ErrnoException): void {
+  #onSpawnFailed(error: NodeJS.ErrnoException): void {
     if (this.#state === 'exited') return;
-    if (this.pid > 0) {
-      this.#log.error(`worker ${this.pid}: ${error.message}`);
-      return; // a running child: its exit event follows
-    }
     this.#state = 'exited';
     this.#socket?.destroy();
-    this.failStreams('crashed');
+    this.#failStarted('crashed');
+    removeMark(this.#markPath);
     this.#events.spawnFailed(this, error);
   }
 
   #onExit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.#state === 'exited') return;
     this.#state = 'exited';
-    this.#socket.destroy();
-    this.failStreams('crashed');
-    this.#events.exit(this, code, signal);
+    // The exit can be reported before its last frames are read (a worker that
+    // answered, then exited on STOP): read them first.
+    afterLastFrames(this.#socket, EXIT_DRAIN_MS, () => this.#settle(code, signal));
+  }
+
+  #settle(code: number | null, signal: NodeJS.Signals | null): void {
+    this.#events.exit(this, code, signal); // out of the pool before its streams go back to it
+    this.#failStarted(this.#isMurdered ? 'timeout' : 'crashed');
+    this.#handBackUnstarted();
+    removeMark(this.#markPath);
+  }
+
+  /** The streams at or below the started mark: the app had them; they fail. */
+  #failStarted(reason: WorkerLoss): void {
+    const mark = this.#streams.hasWrapped ? EVERYTHING_STARTED : readMark(this.#markPath);
+    for (const sink of this.#streams.takeStarted(mark)) sink.onWorkerLost(reason);
+  }
+
+  /** The process is gone: the streams it never started go to other workers, as if handed back. */
+  #handBackUnstarted(): void {
+    const unstarted = this.#streams.takeAll();
+    if (unstarted.length === 0) return;
+    this.#log.info(`worker ${this.pid}: ${unstarted.length} request(s) it had not started go to other workers`, this.pid);
+    for (const [id, sink] of unstarted) sink.onFrame({ type: FrameType.HANDBACK, flags: 0, stream: id, payload: NO_PAYLOAD });
   }
 }

@@ -29,6 +29,7 @@ function problemsOf(argv, env = {}, cwd = CWD) {
 
 test('defaults, as gunicorn has them, in ms and bytes', () => {
   assert.deepEqual(configOf(['wsgi:app']), {
+    cgi: null,
     workers: {
       app: 'wsgi:app', count: 1, threads: 1, workerClass: 'sync', python: 'python3', pythonPath: [], chdir: CWD,
       env: {}, inheritedEnv: {}, timeoutMs: 30_000, bootTimeoutMs: 60_000, gracefulTimeoutMs: 30_000, maxInFlight: 16,
@@ -37,10 +38,19 @@ test('defaults, as gunicorn has them, in ms and bytes', () => {
     server: {
       binds: [{ kind: 'tcp', host: '127.0.0.1', port: 8000 }], keepAliveMs: 2000, headersTimeoutMs: 30_000,
       requestBufferBytes: 1_048_576, serverSoftware: `xgi/${VERSION}`,
+      limits: {
+        requestLineBytes: 4094, headerFields: 100, headerFieldBytes: 8190, bodyBytes: 1_073_741_824, bodyTimeoutMs: 60_000,
+        connections: 1000, headerMap: 'drop',
+      },
+      proxies: { forwardedAllowIps: ['127.0.0.1', '::1'], proxyProtocol: false, proxyAllowFrom: ['127.0.0.1', '::1'] },
     },
     log: {
       level: 'info', errorLogfile: '-', accessLogfile: null,
       accessLogFormat: '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s"',
+    },
+    supervision: {
+      maxRequests: 0, maxRequestsJitter: 0, maxWorkerLifetimeMs: 0, maxWorkerLifetimeJitterMs: 0, maxWorkerMemoryBytes: 0,
+      queueTimeoutMs: 30_000, queueLimit: 1024, preload: false, reload: false, reloadExtraFiles: [], pidfile: null,
     },
   });
 });
@@ -225,4 +235,23 @@ test('loadConfig reads nothing but its input: the same input gives the same Conf
   assert.deepEqual(loadConfig(input), loadConfig(input));
   assert.equal(loadConfig(input).config.workers.chdir, '/');
   assert.throws(() => loadConfig({ argv: ['a:b'], env: {}, cwd: 'relative' }), /cwd must be absolute/);
+});
+
+test('supervision settings: units converted, paths resolved (issue 4)', () => {
+  const config = configOf(['a:b', '--max-requests', '1000', '--max-requests-jitter', '50', '--max-worker-lifetime', '3600',
+    '--max-worker-lifetime-jitter', '60', '--max-worker-memory', '512', '--queue-timeout', '10', '--queue-limit', '64',
+    '--preload', '--reload', '--reload-extra-file', 'templates/a.html', '--reload-extra-file', '/etc/x', '-p', 'run/xgi.pid']);
+  assert.deepEqual(config.supervision, {
+    maxRequests: 1000, maxRequestsJitter: 50, maxWorkerLifetimeMs: 3_600_000, maxWorkerLifetimeJitterMs: 60_000,
+    maxWorkerMemoryBytes: 512 * 1024 * 1024, queueTimeoutMs: 10_000, queueLimit: 64, preload: true, reload: true,
+    reloadExtraFiles: [join(CWD, 'templates/a.html'), '/etc/x'], pidfile: join(CWD, 'run/xgi.pid'),
+  });
+  assert.deepEqual(configOf(['a:b', '-b', 'fd://3']).server.binds, [{ kind: 'fd', fd: 3 }]);
+  assert.deepEqual(problemsOf(['a:b', '-b', 'fd://1', '--queue-limit', '0']), [
+    '--bind: "fd://1" is not fd://N with N >= 3 (example: -b 127.0.0.1:8000)',
+    '--queue-limit: "0" is not a whole number >= 1 (example: --queue-limit 256)',
+  ]);
+  // systemd's variables are the master's: the workers never inherit them.
+  const env = configOf(['a:b'], { LISTEN_FDS: '1', LISTEN_PID: '7', LISTEN_FDNAMES: 'http', HOME: '/root' }).workers.inheritedEnv;
+  assert.deepEqual(env, { HOME: '/root' });
 });

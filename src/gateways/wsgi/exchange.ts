@@ -41,6 +41,9 @@ export class Exchange implements Job, StreamSink {
     this.#log = deps.log;
     this.#spoolLimits = deps.spool;
     request.res.once('close', this.#onClose);
+    // A streamed body can be cut short by the front (over --limit-request-body,
+    // --body-timeout): it then answers the client itself, and the app must stop.
+    if (request.body.kind === 'stream') request.signal.addEventListener('abort', this.#onEndedByFront, { once: true });
   }
 
   get isBlockedOnClient(): boolean {
@@ -56,8 +59,8 @@ export class Exchange implements Job, StreamSink {
     worker.send(this.#frame);
   }
 
-  abandon(): void {
-    this.#fail(503, 'no worker available (shutting down)');
+  abandon(why: string): void {
+    this.#fail(503, why);
   }
 
   onFrame(frame: Frame): void {
@@ -201,6 +204,12 @@ export class Exchange implements Job, StreamSink {
     res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) + 1, Connection: 'close' });
     res.end(text + '\n');
   }
+
+  readonly #onEndedByFront = (): void => {
+    if (this.#isClientGone) return;
+    this.#isClientGone = true;
+    this.#cancel();
+  };
 
   readonly #onClose = (): void => {
     if (this.#request.res.writableFinished) return;

@@ -24,6 +24,8 @@ export function createWsgiGateway(arbiter: Arbiter, log: Logger, spool: SpoolLim
         scriptName: request.scriptName,
         urlScheme: request.urlScheme,
         bufferedBodyBytes: body.kind === 'buffered' ? body.bytes.length : null,
+        client: request.client,
+        mapsUnderscoreHeaders: request.mapsUnderscoreHeaders,
       });
       environ.push(['RAW_URI', req.url ?? '/'], ['wsgi.url_scheme', request.urlScheme]);
       let frame: Buffer;

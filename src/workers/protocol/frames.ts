@@ -23,6 +23,7 @@ export const FrameType = {
   CREDIT: 0x05,
   STOP: 0x06,
   PING: 0x07,
+  FORK: 0x08,
   READY: 0x10,
   BOOT_ERROR: 0x11,
   RESPONSE: 0x12,
@@ -32,6 +33,10 @@ export const FrameType = {
   HANDBACK: 0x16,
   LOG: 0x17,
   PONG: 0x18,
+  HELLO: 0x19,
+  FORKED: 0x1a,
+  CHILD_EXIT: 0x1b,
+  MODULES: 0x1c,
 } as const;
 export type FrameTypeName = keyof typeof FrameType;
 export type FrameTypeCode = (typeof FrameType)[FrameTypeName];

@@ -285,7 +285,7 @@ function assertProtocolError(fn, message) {
   }, message);
 }
 
-for (const type of [0x00, 0x08, 0x0f, 0x19, 0x20, 0xff]) {
+for (const type of [0x00, 0x09, 0x0f, 0x1d, 0x20, 0xff]) {
   test(`FrameDecoder: unknown type 0x${type.toString(16)} → ProtocolError (whole and byte by byte)`, () => {
     const frame = Buffer.concat([encodeFrame(type, 0, 1, Buffer.from('zz'))]);
     assertProtocolError(() => new FrameDecoder().push(frame), 'whole');

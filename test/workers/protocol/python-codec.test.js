@@ -302,7 +302,7 @@ test('Python decode_request: environ with no body, and an empty environ', () => 
 const PROTOCOL_ERROR = /^_xgi_worker\.protocol\.ProtocolError: /;
 
 test('Python FrameDecoder raises ProtocolError on unknown frame types (whole and byte by byte)', () => {
-  const types = [0x00, 0x08, 0x0f, 0x19, 0x20, 0xff];
+  const types = [0x00, 0x09, 0x0f, 0x1d, 0x20, 0xff];
   const frames = types.map((t) => encodeFrame(t, 0, 1, Buffer.from('zz')).toString('hex'));
   const result = python(`
 def whole(h): p.FrameDecoder().feed(b(h))

@@ -1,0 +1,65 @@
+// The pool's queue (issue 4): bounded by queueLimit, each request answered
+// 503 once it waited queueTimeoutMs, handed-back requests first. Workers
+// here are stand-ins at the pool's own seam (inFlight, state, isStalled);
+// the real ones are exercised end to end in queue.test.js.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Pool } from '../../dist/workers/pool.js';
+
+const OPTIONS = { maxInFlight: 1, stallMs: 3, threads: 1, queueTimeoutMs: 0, queueLimit: 3 };
+
+function standInWorker() {
+  return { state: 'ready', inFlight: 0, oldestSentAt: Infinity, isStalled: () => false };
+}
+
+function job(name, log) {
+  return {
+    start: (worker) => {
+      worker.inFlight++;
+      log.push(`${name} started`);
+    },
+    abandon: (why) => log.push(`${name} 503: ${why}`),
+  };
+}
+
+test('a full queue sheds at once; the waiting ones keep their order', () => {
+  const log = [];
+  const pool = new Pool(OPTIONS);
+  const worker = standInWorker();
+  pool.add(worker);
+  for (const name of ['a', 'b', 'c', 'd', 'e']) pool.submit(job(name, log));
+  assert.deepEqual(log, ['a started', 'e 503: no worker available and 3 requests already waiting (--queue-limit)']);
+  worker.inFlight = 0;
+  pool.drain();
+  worker.inFlight = 0;
+  pool.requeue(job('handed-back', log));
+  assert.deepEqual(log.slice(2), ['b started', 'handed-back started']);
+  assert.equal(pool.queued, 2);
+  pool.close();
+  assert.deepEqual(log.slice(4), ['c 503: no worker available (shutting down)', 'd 503: no worker available (shutting down)']);
+});
+
+test('queueTimeoutMs: a request that waited that long gets 503; the others wait on', async () => {
+  const log = [];
+  const pool = new Pool({ ...OPTIONS, queueTimeoutMs: 100, queueLimit: 10 });
+  pool.submit(job('old', log)); // no worker at all: it waits
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  pool.submit(job('young', log));
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  assert.deepEqual(log, ['old 503: waited 0.1s for a worker (--queue-timeout)']);
+  pool.add(standInWorker());
+  assert.deepEqual(log.slice(1), ['young started']);
+  pool.close();
+});
+
+test('workers that are not ready (exited, not yet settled) are never picked', () => {
+  const log = [];
+  const pool = new Pool({ ...OPTIONS, queueLimit: 10 });
+  const gone = { ...standInWorker(), state: 'exited' };
+  pool.add(gone);
+  pool.submit(job('a', log));
+  assert.deepEqual(log, []);
+  pool.add(standInWorker());
+  assert.deepEqual(log, ['a started']);
+  pool.close();
+});
