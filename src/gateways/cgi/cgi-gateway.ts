@@ -102,6 +102,7 @@ export function createCgiGateway(config: CgiConfig, log: Logger, route: LocalRou
     const start = (): void => {
       queued.delete(request);
       running.add(exchange);
+      signal.addEventListener('abort', () => exchange.cancel(), { once: true });
       const { body } = request;
       exchange.start({
         filename: script.filename,

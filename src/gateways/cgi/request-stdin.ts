@@ -1,8 +1,8 @@
 /**
  * The request body onto the script's stdin (RFC 3875 §4.2), with
- * backpressure both ways: `pipeline` writes as fast as the script reads and
- * reads from the client only as fast as it writes, so a 1 GB upload crosses
- * in bounded memory. A body the front buffered whole is written at once;
+ * backpressure both ways: it writes as fast as the script reads and reads
+ * from the client only as fast as it writes (pause until 'drain'), so a 1 GB
+ * upload crosses in bounded memory. A body the front buffered whole is written at once;
  * a chunked one arrives here already de-chunked by node:http, with
  * CONTENT_LENGTH set only when the front buffered it.
  *
@@ -10,7 +10,6 @@
  * then read and dropped, so that the response can still be sent.
  */
 import type { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { GatewayRequest } from '../gateway.js';
 
 /** `onProgress` is called for every chunk handed to the script (its timeout counts that as activity). */
@@ -22,18 +21,34 @@ export function feedStdin(request: Pick<GatewayRequest, 'req' | 'res' | 'body'>,
   }
   // Expect: 100-continue is answered only now that a script is there to read the body.
   if (body.isExpectContinue && !res.headersSent) res.writeContinue();
-  const head = body.head;
-  async function* chunks(): AsyncGenerator<Buffer> {
-    if (head.length > 0) yield head;
-    // destroyOnReturn: false: a script that stops reading must not cost the client its connection.
-    for await (const chunk of req.iterator({ destroyOnReturn: false })) {
-      onProgress();
-      yield chunk as Buffer;
+  if (body.head.length > 0) stdin.write(body.head);
+  // Flowing mode with pause/resume, not an async iterator: the front's
+  // --body-timeout clock (server/body-guard.ts) runs only while the body
+  // flows, and a body paused for a slow script is the server's choice.
+  const onData = (chunk: Buffer): void => {
+    onProgress();
+    if (!stdin.write(chunk)) {
+      req.pause();
+      stdin.once('drain', () => req.resume());
     }
-  }
-  pipeline(chunks, stdin).catch(() => {
-    // EPIPE (the script is gone or closed stdin) or a client that went away:
-    // drop the rest of the body; the exchange answers or has already cleaned up.
+  };
+  const onEnd = (): void => {
+    cleanup();
+    stdin.end();
+  };
+  const onStdinGone = (): void => {
+    // EPIPE (the script is gone or closed stdin): drop the rest of the body;
+    // a script may exit without reading it (§4.2), and the response goes on.
+    cleanup();
     if (!req.destroyed) req.resume();
-  });
+  };
+  const cleanup = (): void => {
+    req.off('data', onData);
+    req.off('end', onEnd);
+  };
+  stdin.on('error', onStdinGone);
+  stdin.once('close', onStdinGone);
+  req.on('data', onData);
+  req.once('end', onEnd);
+  req.resume();
 }

@@ -323,8 +323,17 @@ export class ScriptExchange {
     this.#fail('XGI_CGI_TIMEOUT', `silent for ${this.#options.timeoutMs} ms`, 504);
   };
 
-  readonly #onClientClose = (): void => {
-    if (this.#phase === 'done' || this.#res.writableFinished) return;
+  /**
+   * The front ended the request early (body too large, stalled or
+   * malformed: it answered 413/408/400 itself): stop the script as if the
+   * client had left.
+   */
+  cancel(): void {
+    this.#onClientClose(true);
+  }
+
+  readonly #onClientClose = (isCancelled = false): void => {
+    if (this.#phase === 'done' || (this.#res.writableFinished && !isCancelled)) return;
     const phase = this.#phase;
     this.#phase = 'done';
     this.#clearTimer();
