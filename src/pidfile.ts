@@ -6,6 +6,7 @@
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { StartupError } from './startup-error.js';
+import { isRunning } from './workers/process-liveness.js';
 
 export class Pidfile {
   readonly path: string;
@@ -45,14 +46,5 @@ function readPid(path: string): number | null {
     return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -7,6 +7,7 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isRunning } from './process-liveness.js';
 
 /** `xgi-<master pid>-XXXXXX`: what a scratch directory is called. */
 const SCRATCH_NAME = /^xgi-(\d+)-[A-Za-z0-9]{6}$/;
@@ -35,15 +36,6 @@ function removeStaleScratchDirs(): void {
     } catch {
       // gone meanwhile, or not ours to look at
     }
-  }
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -4,32 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { APPS, startXgi } from '../helpers/start-xgi.js';
+import { sampleRss } from '../helpers/memory.js';
 
 const MB = 1024 * 1024;
 const BLOCK = 64 * 1024;
 /** Growth of the front's RSS allowed while 100 MB pass through it. */
 const MAX_GROWTH_BYTES = 64 * MB;
-
-function rssBytes(pid) {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) * 1024;
-}
-
-function sampleRss(pid) {
-  const baseline = rssBytes(pid);
-  let peak = baseline;
-  const timer = setInterval(() => {
-    try {
-      peak = Math.max(peak, rssBytes(pid));
-    } catch {
-      // process gone; the test fails elsewhere
-    }
-  }, 20);
-  return { stop: () => (clearInterval(timer), { baseline, peak }) };
-}
 
 function patternBlock(i) {
   const block = Buffer.alloc(BLOCK);

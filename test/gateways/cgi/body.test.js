@@ -5,31 +5,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { openRaw, parseResponses } from '../../helpers/raw-http.js';
 import { startCgi } from './start-cgi.js';
+import { sampleRss } from '../../helpers/memory.js';
 
 const MB = 1024 * 1024;
 /** Growth of xgi's RSS allowed while a body many times larger passes through. */
 const MAX_GROWTH_BYTES = 64 * MB;
 
-function rssBytes(pid) {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
-}
-
-function sampleRss(pid) {
-  const baseline = rssBytes(pid);
-  let peak = baseline;
-  const timer = setInterval(() => {
-    try {
-      peak = Math.max(peak, rssBytes(pid));
-    } catch {
-      // gone; the test fails elsewhere
-    }
-  }, 20);
-  return () => (clearInterval(timer), { baseline, peak });
-}
 
 /** POST `total` bytes of a fixed pattern (chunked when `isChunked`); resolves with the answer and the body's MD5. */
 function upload(url, total, { isChunked = false } = {}) {
@@ -61,7 +45,7 @@ test('1 GB upload to a script, every byte in order, in bounded memory', async (t
   const xgi = await startCgi(t);
   const memory = sampleRss(xgi.pid);
   const answer = await upload(`${xgi.url}/cgi-bin/upload-md5.sh`, 1024 * MB);
-  const { baseline, peak } = memory();
+  const { baseline, peak } = memory.stop();
   assert.equal(answer.status, 200);
   assert.equal(answer.text.split(' ')[0], answer.md5);
   assert.ok(peak - baseline < MAX_GROWTH_BYTES, `RSS grew by ${Math.round((peak - baseline) / MB)} MiB`);
@@ -77,7 +61,7 @@ test('256 MiB download from a script in bounded memory, chunked', async (t) => {
       res.on('data', (chunk) => { count += chunk.length; }).on('end', () => resolve({ received: count, headers: res.headers }));
     }).on('error', reject).end();
   });
-  const { baseline, peak } = memory();
+  const { baseline, peak } = memory.stop();
   assert.equal(received, total);
   assert.equal(headers['transfer-encoding'], 'chunked');
   assert.ok(peak - baseline < MAX_GROWTH_BYTES, `RSS grew by ${Math.round((peak - baseline) / MB)} MiB`);

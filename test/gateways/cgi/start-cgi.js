@@ -1,8 +1,7 @@
 // Start xgi with the fixture scripts mounted at /cgi-bin (and whatever else a
 // test adds), no WSGI app and so no workers to wait for.
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
-import { startXgi } from '../../helpers/start-xgi.js';
+import { isAlive, startXgi } from '../../helpers/start-xgi.js';
 
 export const CGI_BIN = fileURLToPath(new URL('../../fixtures/cgi-bin/', import.meta.url)).replace(/\/$/, '');
 
@@ -10,18 +9,8 @@ export function startCgi(t, args = [], options = {}) {
   return startXgi(t, ['--cgi', `/cgi-bin=${CGI_BIN}`, ...args], { waitForWorkers: false, ...options });
 }
 
-/**
- * True while `pid` is a live process (a zombie counts as gone: it has
- * exited and only waits for its parent, here init, to reap it).
- */
-export function isRunning(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
+/** True while `pid` runs; a zombie counts as gone (the shared helper's rule). */
+export const isRunning = isAlive;
 
 /**
  * Resolve once none of `pids` runs. SIGKILL to a process group is

@@ -21,21 +21,9 @@ import {
   encodeRequestFrame,
   encodeResponsePayload,
 } from '../../../dist/workers/protocol/messages.js';
+import { hex, prng } from '../../helpers/bytes.js';
 
-/** Golden bytes are written as hex with spaces between fields. */
-const hex = (s) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
-/** mulberry32: a small seeded PRNG, so a failing chunking can be replayed. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------
 // encodeFrame: exact bytes

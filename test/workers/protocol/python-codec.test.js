@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { prng } from '../../helpers/bytes.js';
 import {
   END,
   FrameDecoder,
@@ -64,17 +65,6 @@ const jsonValue = (v) => (typeof v === 'string' ? v : { hex: v.toString('hex') }
 const LATIN1_ALL = Array.from({ length: 255 }, (_, i) => String.fromCharCode(i + 1)).join('');
 const HIGH_BYTES = Buffer.from(Array.from({ length: 128 }, (_, i) => 0x80 + i));
 
-/** mulberry32, for reproducible payloads. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------
 // Python encodes, TS compares
