@@ -128,27 +128,30 @@ class Connection:
         """One recv: dispatch every frame in it. Raises ConnectionLost on EOF."""
         self._is_pumping = True  # keeps the alarm handler off the decoder
         try:
-            try:
-                data = self.sock.recv(RECV_BYTES)
-            except InterruptedError:
-                return
-            except OSError as e:
-                self.is_closed = True
-                raise ConnectionLost(str(e)) from None
-            if not data:
-                self.is_closed = True
-                raise ConnectionLost("front closed the connection")
-            frames = self.decoder.feed(data)
-            if self.cv is None:
-                for frame in frames:
-                    self._dispatch(*frame)
-            else:
-                with self.cv:
-                    for frame in frames:
-                        self._dispatch(*frame)
-                    self.cv.notify_all()
+            self._pump()
         finally:
             self._is_pumping = False
+
+    def _pump(self):
+        try:
+            data = self.sock.recv(RECV_BYTES)
+        except InterruptedError:
+            return
+        except OSError as e:
+            self.is_closed = True
+            raise ConnectionLost(str(e)) from None
+        if not data:
+            self.is_closed = True
+            raise ConnectionLost("front closed the connection")
+        frames = self.decoder.feed(data)
+        if self.cv is None:
+            for frame in frames:
+                self._dispatch(*frame)
+        else:
+            with self.cv:
+                for frame in frames:
+                    self._dispatch(*frame)
+                self.cv.notify_all()
 
     def _dispatch(self, ftype, flags, sid, payload):
         if ftype == p.REQUEST:
@@ -190,13 +193,20 @@ class Connection:
     def wait(self, predicate):
         """Block until predicate() holds, reading frames meanwhile."""
         if self.cv is None:
-            while not predicate():
-                self.flush()
-                self.pump()
-                # Requests that arrived while this one waits must not wait with it.
-                if (self.run_queue and self.current is not None
-                        and time.monotonic() - self.current_started >= self.stall_s):
-                    self.hand_back_queued()
+            # The alarm handler stays off the socket from the check to the
+            # recv: frames it dispatched in between (the body bytes or credit
+            # this request waits for) would leave the recv blocked for good.
+            self._is_pumping = True
+            try:
+                while not predicate():
+                    self.flush()
+                    self._pump()
+                    # Requests that arrived while this one waits must not wait with it.
+                    if (self.run_queue and self.current is not None
+                            and time.monotonic() - self.current_started >= self.stall_s):
+                        self.hand_back_queued()
+            finally:
+                self._is_pumping = False
             return
         self.flush()  # what we wait for may be the answer to a frame still queued
         with self.cv:

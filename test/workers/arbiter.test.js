@@ -4,6 +4,8 @@
 // outlives the master, even a SIGKILLed one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { openRaw } from '../helpers/raw-http.js';
 import { APPS, isAlive, startXgi } from '../helpers/start-xgi.js';
 
 const APP = APPS + 'supervised';
@@ -54,6 +56,23 @@ test('an idle worker is never killed by --timeout', async (t) => {
   await new Promise((resolve) => setTimeout(resolve, 2500)); // idle past the timeout, on purpose
   assert.equal(Number((await xgi.get('/pid')).text), pid);
   assert.doesNotMatch(xgi.stderr, /WORKER TIMEOUT/);
+});
+
+test('--timeout does not blame the worker for a slow upload: the app waiting on the client is not killed', async (t) => {
+  // A body over --request-buffer-size streams: the app reads it as the client sends it.
+  const xgi = await startXgi(t, ['wsgi:app', '--pythonpath', APPS + 'transfer', '--timeout', '1', '--request-buffer-size', '1024']);
+  const pieces = Array.from({ length: 10 }, (_, i) => Buffer.alloc(1000, 65 + i));
+  const body = Buffer.concat(pieces);
+  const conn = await openRaw(xgi.port);
+  conn.write(`POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: ${body.length}\r\n\r\n`);
+  for (const piece of pieces) { // 2.5 s in all, over twice the timeout
+    conn.write(piece);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  await conn.waitFor((buf) => buf.includes(createHash('sha256').update(body).digest('hex')));
+  assert.match(conn.buffer.toString('latin1'), /^HTTP\/1\.1 200 /);
+  assert.doesNotMatch(xgi.stderr, /WORKER TIMEOUT/);
+  conn.destroy();
 });
 
 test('SIGTERM: requests in flight finish, then xgi exits 0 with no worker left', async (t) => {

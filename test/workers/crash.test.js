@@ -34,7 +34,10 @@ test('kill -9 of one worker of four under load: at most its requests in flight f
   assert.ok(total > 200, `the load ran (${total} requests)`);
   assert.ok(failed.length <= MAX_IN_FLIGHT, `${failed.length} failed:\n${describeFailures(failed)}`);
   for (const r of failed) {
-    assert.equal(r.status, 502, describeFailures([r]));
+    // 502, or, for a response whose head had already gone out (the app's
+    // iterable sends its first block before the end: PEP 3333 forbids holding
+    // it back), the connection cut mid-body (docs/supervision.md).
+    assert.ok(r.status === 502 || r.error === 'aborted', describeFailures([r]));
     assert.ok(r.sentAt <= killedAt + 50 && r.doneAt >= killedAt, 'only requests in flight at the kill failed');
   }
   assert.deepEqual([...pids].sort(), [...before, replacement].sort(), 'the three others served throughout, then the replacement');

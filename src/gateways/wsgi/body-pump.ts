@@ -35,6 +35,11 @@ export class BodyPump {
     req.pause();
   }
 
+  /** The app asked for bytes the client has not sent yet: the wait is the client's, not the app's. */
+  get isWaitingOnClient(): boolean {
+    return this.#granted > 0 && this.#heldBytes === 0 && !this.#isEnded && !this.#isStopped && !this.#isFinished;
+  }
+
   grant(bytes: number): void {
     if (this.#isStopped || this.#isFinished) return;
     this.#granted += bytes;

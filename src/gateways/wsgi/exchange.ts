@@ -46,8 +46,9 @@ export class Exchange implements Job, StreamSink {
     if (request.body.kind === 'stream') request.signal.addEventListener('abort', this.#onEndedByFront, { once: true });
   }
 
+  /** Waiting on the client (its reading or its uploading), which --timeout must not blame on the worker. */
   get isBlockedOnClient(): boolean {
-    return this.#pendingCredit > 0;
+    return this.#pendingCredit > 0 || this.#body?.isWaitingOnClient === true;
   }
 
   start(worker: Worker): void {
