@@ -87,11 +87,12 @@ async function run(config: Config, reread: () => LoadResult): Promise<void> {
   });
   // With only --cgi mounts there is no app, and no worker starts (issue 3).
   const hasApp = config.workers.app !== '';
-  const cgi = config.cgi === null ? null : createCgiGateway(config.cgi, log, (target) => router.match(target));
+  const cgi = config.cgi === null ? null : createCgiGateway(config.cgi, log, (path, host) => router.match({ host, path, method: 'GET' }));
   const router = createRouter([
     // CGI mounts first: a prefix wins over the app for its paths, even `/` (issue 3).
-    ...(config.cgi?.mounts ?? []).map((mount) => ({ prefix: mount.prefix, gateway: cgi as Gateway })),
-    ...(hasApp ? [{ prefix: '', gateway: wsgi }] : []),
+    ...[...(config.cgi?.mounts ?? [])].sort((a, b) => b.prefix.length - a.prefix.length)
+      .map((mount) => ({ hosts: [], prefix: mount.prefix, methods: [], gateway: cgi as Gateway })),
+    ...(hasApp ? [{ hosts: [], prefix: '', methods: [], gateway: wsgi }] : []),
   ]);
   const inherited = systemdBinds(process.env, process.pid);
   const front = createFront(inherited === null ? config.server : { ...config.server, binds: inherited }, router, log);

@@ -117,6 +117,16 @@ export const directory: Check<string> = (raw, { cwd }) => {
   return stats.isDirectory() ? accept(path) : reject(`is not a directory (resolved to ${path})`);
 };
 
+/** An existing regular file, made absolute (a certificate, a key, a config file). */
+export const existingFile: Check<string> = (raw, { cwd }) => {
+  if (raw === '') return reject('is empty');
+  const path = resolve(cwd, raw);
+  const stats = lookUp(path);
+  if (stats !== undefined && 'problem' in stats) return reject(stats.problem);
+  if (stats === undefined) return reject(`does not exist (resolved to ${path})`);
+  return stats.isFile() ? accept(path) : reject(`is not a regular file (resolved to ${path})`);
+};
+
 /** gunicorn's comma-separated `--pythonpath`, each entry made absolute against cwd (as gunicorn's master does). */
 export const pathList: Check<readonly string[]> = (raw, { cwd }) =>
   accept(raw.split(',').filter((entry) => entry !== '').map((entry) => resolve(cwd, entry)));

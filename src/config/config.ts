@@ -8,12 +8,26 @@
  * never the whole Config.
  */
 
-/** One listening address (`-b/--bind`). */
-export type BindAddress =
+/** One listening address (`-b/--bind`, or a `[[listeners]]` entry of the config file). */
+export type BindAddress = (
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
   | { readonly kind: 'unix'; readonly path: string }
   /** An inherited listening socket: `fd://N`, or systemd's LISTEN_FDS (fds from 3). */
-  | { readonly kind: 'fd'; readonly fd: number };
+  | { readonly kind: 'fd'; readonly fd: number }
+) & {
+  /** Present when this address serves HTTPS (and HTTP/2 by ALPN). */
+  readonly tls?: TlsConfig;
+};
+
+/** TLS on a listener (`--certfile`, `--keyfile`, `--ca-certs`). */
+export interface TlsConfig {
+  /** Absolute path of the certificate chain, PEM. */
+  readonly certFile: string;
+  /** Absolute path of its private key, PEM. */
+  readonly keyFile: string;
+  /** Absolute path of the CAs that client certificates must chain to; null: no client certificates asked. */
+  readonly caFile: string | null;
+}
 
 /** What the worker pool of one WSGI app needs. */
 export interface WorkersConfig {
@@ -184,6 +198,24 @@ export interface CgiConfig {
   readonly spawners?: CgiSpawnersConfig;
   /** SERVER_SOFTWARE. */
   readonly serverSoftware: string;
+}
+
+/** A `type = "static"` app: files served by the front itself (docs/static.md). */
+export interface StaticConfig {
+  /** Absolute directory, symlinks resolved; nothing outside it is ever served. */
+  readonly root: string;
+  /** Files tried, in order, for a request that names a directory (`index.html`). */
+  readonly index: readonly string[];
+  /** Answer a directory without an index file with a listing (else 404). */
+  readonly listDirectories: boolean;
+  /** Serve `name.br` / `name.gz` beside `name` when the client accepts that encoding. */
+  readonly precompressed: boolean;
+  /** Follow symlinks whose target stays inside `root` (never one that leaves it). */
+  readonly followSymlinks: boolean;
+  /** Serve names starting with `.` (else 404, and `.well-known` is always served). */
+  readonly dotfiles: boolean;
+  /** Cache-Control max-age in seconds; null: no Cache-Control header. */
+  readonly maxAgeSeconds: number | null;
 }
 
 export interface Config {

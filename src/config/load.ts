@@ -15,7 +15,7 @@ import { isAbsolute } from 'node:path';
 import type { BadValue, EnvSource, Setting, SettingName, SettingValues } from './settings.js';
 import { SETTING_ENTRIES, settingLabel } from './settings.js';
 import type { CheckContext } from './checks.js';
-import type { Config } from './config.js';
+import type { Config, TlsConfig } from './config.js';
 
 /** Raw occurrences per setting, in the order given on a command line. */
 export type RawSettings = Readonly<Partial<Record<SettingName, readonly string[]>>>;
@@ -99,7 +99,7 @@ export function loadConfig(input: LoadInput): LoadResult {
   const problems = [...layers.flatMap((layer) => layer.problems), ...read.problems];
   // CGI mounts alone are enough to serve (issue 3): the app is optional then.
   if (!entries.has('app') && !entries.has('cgi')) problems.push('no application given: pass MODULE:CALLABLE, e.g. xgi wsgi:app');
-  if (read.values !== null) problems.push(...cgiMountProblems(read.values.cgi));
+  if (read.values !== null) problems.push(...cgiMountProblems(read.values.cgi), ...tlsProblems(read.values));
   const app = read.values?.app ?? (entries.has('cgi') ? '' : null);
   if (read.values === null || app === null || problems.length > 0) return { kind: 'invalid', problems };
   return { kind: 'run', config: deepFreeze(buildConfig(read.values, app, input)) };
@@ -213,7 +213,7 @@ function buildConfig(values: SettingValues, app: string, input: LoadInput): Conf
       serverSoftware: `xgi/${version}`,
     },
     server: {
-      binds: values.bind,
+      binds: tlsOf(values) === null ? values.bind : values.bind.map((bind) => ({ ...bind, tls: tlsOf(values) as TlsConfig })),
       keepAliveMs: values.keepAlive,
       headersTimeoutMs: values.headerTimeout,
       requestBufferBytes: values.requestBufferSize,
@@ -267,6 +267,22 @@ function buildConfig(values: SettingValues, app: string, input: LoadInput): Conf
       serverSoftware: `xgi/${version}`,
     },
   };
+}
+
+/** The TLS of every --bind, or null when --certfile/--keyfile are not both given. */
+function tlsOf(values: SettingValues): TlsConfig | null {
+  if (values.certfile === null || values.keyfile === null) return null;
+  return { certFile: values.certfile, keyFile: values.keyfile, caFile: values.caCerts };
+}
+
+/** A certificate without its key (or the reverse) is a half-done TLS set-up, not plain HTTP. */
+function tlsProblems(values: SettingValues): string[] {
+  if ((values.certfile === null) === (values.keyfile === null)) {
+    return values.caCerts !== null && values.certfile === null ? ['--ca-certs: needs --certfile and --keyfile (example: --certfile cert.pem --keyfile key.pem)'] : [];
+  }
+  return values.certfile === null
+    ? ['--keyfile: needs --certfile as well (example: --certfile cert.pem --keyfile key.pem)']
+    : ['--certfile: needs --keyfile as well (example: --certfile cert.pem --keyfile key.pem)'];
 }
 
 /** PATH for CGI scripts when xgi has none (Go's net/http/cgi default, less the exotic entries). */

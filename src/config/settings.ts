@@ -10,7 +10,7 @@
  * `load.ts` does.
  */
 import {
-  addressList, appUri, bindAddress, byteSize, cgiMount, directory, envPair, filePath, interpreter, logFile, oneOf, pathList,
+  addressList, appUri, bindAddress, byteSize, cgiMount, directory, envPair, existingFile, filePath, interpreter, logFile, oneOf, pathList,
   seconds, text, wholeNumber, wholeNumberInRange,
 } from './checks.js';
 import type { Check, CheckContext } from './checks.js';
@@ -24,7 +24,7 @@ export type Arity =
   | 'positional'; // the APP_MODULE argument
 
 /** gunicorn's documentation sections, in the order help and docs list them. */
-export const SECTIONS = ['Application', 'Server Socket', 'Worker Processes', 'Server Mechanics', 'Security', 'CGI', 'Logging', 'Information'] as const;
+export const SECTIONS = ['Config File', 'Application', 'Server Socket', 'SSL', 'Worker Processes', 'Server Mechanics', 'Security', 'CGI', 'Logging', 'Information'] as const;
 export type Section = (typeof SECTIONS)[number];
 
 /** An environment variable that supplies a setting's value below the config file and the command line. */
@@ -137,6 +137,16 @@ const ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "
 
 /** Every setting, in the order `--help` and the docs list them within a section. */
 export const SETTINGS = {
+  config: optional({
+    section: 'Config File', fileKey: null, flags: ['-c', '--config'], metavar: 'FILE', defaultDoc: 'none',
+    example: '-c xgi.toml',
+    help: 'A config file, TOML (or JSON when it ends in .json): any setting below by its file key, plus '
+      + 'listeners, apps and routes (docs/configuration.md). Command-line flags override it.',
+  }, existingFile),
+  checkConfig: flagSwitch({
+    section: 'Config File', fileKey: null, flags: ['--check-config'],
+    help: 'Check the configuration, print the effective config as JSON, and exit: 0 when it is valid.',
+  }),
   app: optional({
     section: 'Application', fileKey: 'wsgi_app', flags: [], metavar: 'APP_MODULE', example: 'xgi wsgi:app',
     help: 'The WSGI application, as MODULE:CALLABLE. MODULE alone means MODULE:application; '
@@ -150,6 +160,21 @@ export const SETTINGS = {
     help: 'The socket to bind: HOST:PORT, HOST (port 8000), :PORT (all interfaces), [IPV6]:PORT or unix:PATH. '
       + 'Repeat to bind several addresses. Port 0 picks a free port.',
   }, bindAddress),
+  certfile: optional({
+    section: 'SSL', fileKey: 'certfile', flags: ['--certfile'], metavar: 'FILE', defaultDoc: 'none',
+    example: '--certfile /etc/xgi/cert.pem',
+    help: 'The TLS certificate chain (PEM). With --keyfile, every --bind serves HTTPS, with HTTP/2 offered by ALPN '
+      + 'and HTTP/1.1 as the fallback.',
+  }, existingFile),
+  keyfile: optional({
+    section: 'SSL', fileKey: 'keyfile', flags: ['--keyfile'], metavar: 'FILE', defaultDoc: 'none',
+    example: '--keyfile /etc/xgi/key.pem', help: 'The private key (PEM) of --certfile.',
+  }, existingFile),
+  caCerts: optional({
+    section: 'SSL', fileKey: 'ca_certs', flags: ['--ca-certs'], metavar: 'FILE', defaultDoc: 'none',
+    example: '--ca-certs /etc/xgi/clients-ca.pem',
+    help: 'CA certificates (PEM) that client certificates are checked against; clients without a valid one are refused.',
+  }, existingFile),
   workers: single({
     section: 'Worker Processes', fileKey: 'workers', flags: ['-w', '--workers'], metavar: 'INT',
     env: { name: 'WEB_CONCURRENCY', toRaw: asIs, example: 'WEB_CONCURRENCY=4' }, default: '1', example: '-w 4',

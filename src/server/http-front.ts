@@ -67,7 +67,7 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
       answers.refuse(request, refusal);
       return;
     }
-    const match = router.match(req.url ?? '/');
+    const match = router.match({ host: request.client.forwardedHost ?? req.headers.host ?? '', path: req.url ?? '/', method: req.method ?? 'GET' });
     if (match === null) {
       res.writeHead(404, { 'Content-Type': 'text/plain', 'Content-Length': 10 });
       res.end('Not Found\n');

@@ -33,8 +33,11 @@ export interface LocalRoute {
   readonly scriptName: string;
 }
 
-/** The router's match, passed in by main.ts (a gateway does not import the router). */
-export type LocalRouter = (target: string) => LocalRoute | null;
+/**
+ * The router's match for a GET of `target` on the request's host, passed in
+ * by main.ts (a gateway does not import the router).
+ */
+export type LocalRouter = (target: string, host: string) => LocalRoute | null;
 
 /** Apache's LimitInternalRecursion default. */
 const MAX_LOCAL_REDIRECTS = 10;
@@ -128,7 +131,7 @@ export function createCgiGateway(config: CgiConfig, log: Logger, route: LocalRou
   const redirect = (request: GatewayRequest, location: string, signal: AbortSignal): void => {
     const { res, req, id } = request;
     const depth = (redirectDepth.get(res) ?? 0) + 1;
-    const target = depth > MAX_LOCAL_REDIRECTS ? null : route(location);
+    const target = depth > MAX_LOCAL_REDIRECTS ? null : route(location, request.client?.forwardedHost ?? req.headers.host ?? '');
     if (target === null) {
       const why = depth > MAX_LOCAL_REDIRECTS ? `more than ${MAX_LOCAL_REDIRECTS} local redirects [XGI_CGI_REDIRECT_LOOP]` : 'no route';
       log.error(`cgi: request ${id} ${req.method} ${req.url}: local redirect to ${location}: ${why}`);
