@@ -8,7 +8,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { SECTIONS, SETTING_ENTRIES, settingLabel } from '../dist/config/settings.js';
+import { SECTIONS, SETTINGS, SETTING_ENTRIES, settingLabel } from '../dist/config/settings.js';
+import { CGI_KEYS, WSGI_KEYS } from '../dist/config/apps.js';
 
 export const DOC_PATH = fileURLToPath(new URL('../docs/configuration.md', import.meta.url));
 
@@ -28,7 +29,7 @@ Lowest priority first:
 1. The defaults listed below.
 2. Environment variables, for the settings that name one (\`WEB_CONCURRENCY\`,
    \`PORT\`, \`VIRTUAL_ENV\`). An empty variable counts as unset.
-3. A config file (not yet supported).
+3. The config file given with \`-c FILE\` (see [The config file](#the-config-file)).
 4. \`XGI_CMD_ARGS\`: more options in one variable, split as a shell would
    (quotes and backslashes), like gunicorn's \`GUNICORN_CMD_ARGS\`.
 5. The command line.
@@ -38,15 +39,141 @@ command line replaces \`PORT\`, it does not add a second address.
 
 Durations are given in whole seconds, as in gunicorn. Sizes are in bytes and
 accept \`k\`, \`m\` and \`g\` suffixes (\`64k\` = 65536). Relative paths are
-resolved against the directory xgi was started in. Every problem with the
-settings is reported at once, before anything starts.
+resolved against the directory xgi was started in (in a config file: against
+the file's directory). Every problem with the settings is reported at once,
+before anything starts; \`xgi --check-config\` reports them, or prints the
+effective configuration as JSON, and exits.
+
+## The config file
+
+\`xgi -c xgi.toml\` reads a TOML file (JSON when the name ends in \`.json\`,
+with the same keys). One file describes the whole server: the addresses it
+listens on, the apps it hosts and the routes that send requests to them, as
+NGINX Unit's listeners, applications and routes do. Migrating from gunicorn,
+uWSGI or nginx: see [migrating.md](migrating.md).
+
+\`\`\`toml
+# Any setting below, by its config file key, at the top level.
+accesslog = "-"
+timeout = 30                # the default of every wsgi app
+
+[[listeners]]               # replaces \`bind\`; -b on the command line replaces these
+bind = "0.0.0.0:8443"
+certfile = "/etc/xgi/cert.pem"
+keyfile = "/etc/xgi/key.pem"
+
+[apps.site]                 # a WSGI app: its own pool of worker processes
+type = "wsgi"
+module = "mysite.wsgi:application"
+pythonpath = "/srv/mysite"
+python = "/srv/mysite/.venv/bin/python"
+workers = 4
+env = { DJANGO_SETTINGS_MODULE = "mysite.settings" }
+
+[apps.git]                  # a CGI program mounted at its routes' paths
+type = "cgi"
+program = "/usr/lib/git-core/git-http-backend"
+env = { GIT_PROJECT_ROOT = "/srv/git", GIT_HTTP_EXPORT_ALL = "1" }
+
+[apps.scripts]              # a directory of CGI scripts (Apache's ScriptAlias)
+type = "cgi"
+dir = "/srv/cgi-bin"
+max_processes = 16
+
+[apps.assets]               # static files, served by xgi's front itself
+type = "static"
+root = "/srv/mysite/static"
+max_age = 86400
+
+[[routes]]                  # tried in order; the first match wins
+path = "/static"
+app = "assets"
+
+[[routes]]
+host = ["git.example.com", "*.git.example.com"]
+app = "git"
+
+[[routes]]
+path = "/cgi-bin"
+method = ["GET", "POST"]
+app = "scripts"
+
+[[routes]]                  # no conditions: the default
+app = "site"
+\`\`\`
+
+### \`[[listeners]]\`
+
+| key | meaning |
+|---|---|
+| \`bind\` | the address, as \`--bind\` takes it (required) |
+| \`certfile\`, \`keyfile\` | TLS on this address (both or neither), HTTP/2 by ALPN with HTTP/1.1 as the fallback ([tls.md](tls.md)) |
+| \`ca_certs\` | require client certificates signed by these CAs |
+
+Without \`listeners\`, xgi binds the \`bind\` setting (and \`certfile\` /
+\`keyfile\` apply to every address, as on the command line).
+
+### \`[[routes]]\`
+
+| key | meaning |
+|---|---|
+| \`app\` | the name of an app (required) |
+| \`path\` | a path prefix, matched at segment boundaries (\`/api\` matches \`/api\`, \`/api/x\`, not \`/apix\`); it becomes the app's \`SCRIPT_NAME\` and the rest its \`PATH_INFO\`. Default: \`/\` |
+| \`host\` | a host name, \`*.example.com\` (any subdomain, not example.com itself) or \`*\`, or an array of them; the Host header's case and port do not matter. Default: any |
+| \`method\` | an upper-case method or an array of them. Default: any |
+
+Routes are tried in the file's order and the first whose conditions all hold
+serves the request; a request no route takes gets 404. Every app must be
+used by a route. The command line's own app and \`--cgi\` mounts, when given
+beside \`-c\`, are routed before the file's routes.
+
+### \`[apps.NAME]\`
+
+Each app has a \`type\` and its own keys; NAME is letters, digits, \`_\` and
+\`-\`. A key that is also a setting has the same meaning, check and default
+as that setting, and an app that leaves it out gets the top-level value (from
+the file, the environment or the command line). So each WSGI app has its own
+worker processes, timeouts and queue: a slow or crashing app never starves
+another. Log lines of a file's app start with \`app NAME: \`.
 `;
 
 /** The whole of docs/configuration.md, as the table says it should be. */
 export function renderConfigDoc() {
   const sections = SECTIONS.map(renderSection).filter((text) => text !== '');
-  return `${[INTRO, ...sections].join('\n')}`;
+  return `${[INTRO, renderAppKeys('wsgi', WSGI_KEYS), renderAppKeys('cgi', CGI_KEYS, CGI_EXTRA), STATIC_KEYS_DOC, ...sections].join('\n')}`;
 }
+
+const CGI_EXTRA = [
+  '| `dir` | — | a directory of scripts, as `--cgi PREFIX=DIR` (this or `program`) | |',
+  '| `program` | — | one executable serving every path below the route, as `--cgi PREFIX=PROGRAM` | |',
+];
+
+/** An app type's keys that are settings: generated from apps.ts's tables, so that they cannot drift. */
+function renderAppKeys(type, keys, extra = []) {
+  const rows = Object.entries(keys).map(([key, name]) => {
+    const setting = SETTINGS[name];
+    const label = settingLabel(setting);
+    const shown = key === 'module' ? 'the app, `MODULE:CALLABLE` (required)' : `as \`${label}\``;
+    const fallback = setting.fileKey === null ? '' : `\`${setting.fileKey}\``;
+    return `| \`${key}\` | ${fallback} | ${shown} | ${setting.arity === 'switch' ? 'true / false' : setting.defaultDoc} |`;
+  });
+  return [`#### \`type = "${type}"\`\n`, '| key | top-level key it defaults to | meaning | default |', '|---|---|---|---|', ...extra, ...rows, ''].join('\n');
+}
+
+const STATIC_KEYS_DOC = `#### \`type = "static"\`
+
+Served by the front itself, never by a worker ([static.md](static.md)).
+
+| key | meaning | default |
+|---|---|---|
+| \`root\` | the directory served (required); nothing outside it ever is | |
+| \`index\` | file name(s) tried for a request that names a directory | \`["index.html"]\` |
+| \`list_directories\` | answer a directory without an index with a listing | false |
+| \`precompressed\` | serve \`NAME.br\` / \`NAME.gz\` to clients that accept them | true |
+| \`follow_symlinks\` | follow symlinks whose target stays inside \`root\` | false |
+| \`dotfiles\` | serve names that start with \`.\` (\`.well-known\` always is) | false |
+| \`max_age\` | \`Cache-Control: max-age\` in seconds | none |
+`;
 
 function renderSection(section) {
   const settings = SETTING_ENTRIES.filter(([, setting]) => setting.section === section);

@@ -4,7 +4,7 @@
  * sockets, --reload and --max-worker-memory wired to the arbiter. The only
  * file that sees every module and the only one that calls process.exit.
  */
-import type { Config } from './config/config.js';
+import type { AppConfig, Config } from './config/config.js';
 import { loadConfig, type LoadInput, type LoadResult } from './config/load.js';
 import { renderHelp, renderVersion, readPackageVersion } from './cli/help.js';
 import { COMMAND_LINE } from './cli/parse-argv.js';
@@ -22,6 +22,8 @@ import { Pidfile } from './pidfile.js';
 import { systemdBinds } from './server/systemd.js';
 import { createWsgiGateway } from './gateways/wsgi/wsgi-gateway.js';
 import { createCgiGateway } from './gateways/cgi/cgi-gateway.js';
+import { createStaticGateway } from './gateways/static/static-gateway.js';
+import { appLogger } from './log/app-logger.js';
 import type { Gateway } from './gateways/gateway.js';
 
 const VERSION = readPackageVersion();
@@ -52,9 +54,25 @@ async function main(): Promise<void> {
       process.stderr.write('Run xgi --help to see every option.\n');
       process.exitCode = EXIT_USAGE;
       return;
+    case 'check':
+      process.stdout.write(`${JSON.stringify(effectiveConfig(result.config), null, 2)}\n`);
+      return;
     case 'run':
       await run(result.config, () => loadConfig(input)); // SIGHUP runs the same loader again
   }
+}
+
+/**
+ * `--check-config`'s view of the Config: everything xgi will do, less the
+ * environment it inherited (long, and it may hold secrets).
+ */
+function effectiveConfig(config: Config): unknown {
+  const withoutInherited = (workers: Config['workers']): object => ({ ...workers, inheritedEnv: undefined });
+  return {
+    ...config,
+    workers: withoutInherited(config.workers),
+    apps: config.apps.map((app) => (app.kind === 'wsgi' ? { ...app, workers: withoutInherited(app.workers) } : app)),
+  };
 }
 
 /** The logger, or the one-line reason it cannot be opened (bad path, bad access-log format). */
@@ -69,34 +87,40 @@ function openLogger(config: Config): Logger {
   }
 }
 
+/** A running WSGI app: its arbiter (its own worker pool) and the config it was built from. */
+interface WsgiApp {
+  readonly name: string;
+  readonly arbiter: Arbiter;
+  /** The command line's app logs as gunicorn does; a config file's apps name themselves. */
+  readonly log: Logger;
+}
+
 async function run(config: Config, reread: () => LoadResult): Promise<void> {
   const log = openLogger(config);
   let current = config;
+  const wsgiApps: WsgiApp[] = [];
   const reloader = config.supervision.reload
     ? new Reloader((file) => {
       log.info(`Worker reloading: ${file} modified`);
-      arbiter.reload(arbiterConfig(current));
+      for (const app of wsgiApps) app.arbiter.reload(arbiterConfig(wsgiAppOf(current, app.name)));
     })
     : null;
   reloader?.watch(config.supervision.reloadExtraFiles);
-  const arbiter = new Arbiter(arbiterConfig(config), log, { modulesLoaded: (files) => reloader?.watch(files) });
-  const wsgi = createWsgiGateway(arbiter, log, {
-    memoryBytes: config.workers.responseWindowBytes,
-    maxFileBytes: config.workers.maxSpoolBytes,
-    dir: config.workers.spoolDir,
-  });
-  // With only --cgi mounts there is no app, and no worker starts (issue 3).
-  const hasApp = config.workers.app !== '';
-  const cgi = config.cgi === null ? null : createCgiGateway(config.cgi, log, (path, host) => router.match({ host, path, method: 'GET' }));
-  const router = createRouter([
-    // CGI mounts first: a prefix wins over the app for its paths, even `/` (issue 3).
-    ...[...(config.cgi?.mounts ?? [])].sort((a, b) => b.prefix.length - a.prefix.length)
-      .map((mount) => ({ hosts: [], prefix: mount.prefix, methods: [], gateway: cgi as Gateway })),
-    ...(hasApp ? [{ hosts: [], prefix: '', methods: [], gateway: wsgi }] : []),
-  ]);
+  const gateways = new Map<string, Gateway>();
+  const closers: Gateway[] = [];
+  for (const app of config.apps) {
+    const gateway = createApp(app, log, (path, host) => router.match({ host, path, method: 'GET' }), (files) => reloader?.watch(files));
+    if ('arbiter' in gateway) wsgiApps.push(gateway);
+    const served = 'arbiter' in gateway ? gateway.gateway : gateway;
+    gateways.set(app.name, served);
+    if (!('arbiter' in gateway)) closers.push(served);
+  }
+  const router = createRouter(config.routes.map((route) => ({
+    hosts: route.hosts, prefix: route.prefix, methods: route.methods, gateway: gateways.get(route.app) as Gateway,
+  })));
   const inherited = systemdBinds(process.env, process.pid);
   const front = createFront(inherited === null ? config.server : { ...config.server, binds: inherited }, router, log);
-  const parts: Parts = { front, arbiter, cgi, log, pidfile: null };
+  const parts: Parts = { front, wsgiApps, closers, log, pidfile: null };
   let isShuttingDown = false;
   const shutdown = (how: Shutdown): void => {
     if (isShuttingDown) {
@@ -113,35 +137,38 @@ async function run(config: Config, reread: () => LoadResult): Promise<void> {
       const next = rereadConfig(current, reread, log);
       if (next === null) return;
       current = next;
-      if (hasApp) arbiter.reload(arbiterConfig(next));
+      for (const app of wsgiApps) app.arbiter.reload(arbiterConfig(wsgiAppOf(next, app.name)));
     },
     addWorker: () => {
-      if (hasApp) arbiter.addWorker();
+      for (const app of wsgiApps) app.arbiter.addWorker();
     },
     removeWorker: () => {
-      if (hasApp) arbiter.removeWorker();
+      for (const app of wsgiApps) app.arbiter.removeWorker();
     },
     reopenLogs: () => log.reopen(),
   }, log);
-  watchMemory({
-    limitBytes: () => current.supervision.maxWorkerMemoryBytes,
-    pids: () => arbiter.pids,
-    onOver: (pid, rssBytes) => arbiter.recycle(pid,
-      `RSS ${mebibytes(rssBytes)} MiB is over --max-worker-memory ${mebibytes(current.supervision.maxWorkerMemoryBytes)}`),
-  });
+  for (const app of wsgiApps) {
+    watchMemory({
+      limitBytes: () => wsgiAppOf(current, app.name).supervision.maxWorkerMemoryBytes,
+      pids: () => app.arbiter.pids,
+      onOver: (pid, rssBytes) => app.arbiter.recycle(pid,
+        `RSS ${mebibytes(rssBytes)} MiB is over --max-worker-memory ${mebibytes(wsgiAppOf(current, app.name).supervision.maxWorkerMemoryBytes)}`),
+    });
+  }
   try {
     log.info(`Starting xgi ${VERSION}`);
     if (config.supervision.pidfile !== null) parts.pidfile = Pidfile.create(config.supervision.pidfile, process.pid);
     if (inherited !== null) log.info(`Using ${inherited.length} listening socket(s) from systemd (LISTEN_FDS); --bind is ignored`);
     const addresses = await front.listen();
     for (const address of addresses) log.info(`Listening at: ${address} (${process.pid})`);
-    if (hasApp) {
-      log.info(`Using worker: ${config.workers.workerClass}`);
-      await arbiter.start();
+    if (config.configFile !== null) for (const line of describeRoutes(config, addresses[0] ?? '')) log.info(line);
+    for (const app of wsgiApps) {
+      app.log.info(`Using worker: ${wsgiAppOf(config, app.name).workers.workerClass}`);
+      await app.arbiter.start();
     }
   } catch (error) {
     if (!(error instanceof StartupError)) throw error;
-    await arbiter.kill();
+    await Promise.all(wsgiApps.map((app) => app.arbiter.kill()));
     await front.close(0);
     parts.pidfile?.remove();
     if (error.details !== '') log.error(error.details);
@@ -151,22 +178,66 @@ async function run(config: Config, reread: () => LoadResult): Promise<void> {
   }
 }
 
+type LocalRouter = (path: string, host: string) => { readonly gateway: Gateway; readonly scriptName: string } | null;
+
+/** One app's gateway; a WSGI app also gets its arbiter, which owns its own pool of workers. */
+function createApp(app: AppConfig, log: Logger, route: LocalRouter, modulesLoaded: (files: readonly string[]) => void): Gateway | (WsgiApp & { readonly gateway: Gateway }) {
+  const appLog = app.name === CLI_APP_NAMES.wsgi || app.name === CLI_APP_NAMES.cgi ? log : appLogger(log, app.name);
+  switch (app.kind) {
+    case 'wsgi': {
+      const arbiter = new Arbiter(arbiterConfig(app), appLog, { modulesLoaded });
+      const gateway = createWsgiGateway(arbiter, appLog, {
+        memoryBytes: app.workers.responseWindowBytes,
+        maxFileBytes: app.workers.maxSpoolBytes,
+        dir: app.workers.spoolDir,
+      });
+      return { name: app.name, arbiter, log: appLog, gateway };
+    }
+    case 'cgi':
+      return createCgiGateway(app.cgi, appLog, route);
+    case 'static':
+      return createStaticGateway(app.static, appLog);
+  }
+}
+
+/** The command line's own apps keep gunicorn's log lines, unprefixed. */
+const CLI_APP_NAMES = { wsgi: 'wsgi', cgi: 'cgi' } as const;
+
+/** `Serving http://127.0.0.1:8000/static/ (GET, HEAD) with app assets (static)`: the URLs a config file set up. */
+function describeRoutes(config: Config, address: string): string[] {
+  const base = address.startsWith('unix:') ? address : address.replace(/\/$/, '');
+  return config.routes.map((route) => {
+    const kind = config.apps.find((app) => app.name === route.app)?.kind ?? '?';
+    const hosts = route.hosts.length === 0 ? '' : ` for host ${route.hosts.join(', ')}`;
+    const methods = route.methods.length === 0 ? '' : ` (${route.methods.join(', ')})`;
+    return `Serving ${base}${route.prefix}/${hosts}${methods} with app ${route.app} (${kind})`;
+  });
+}
+
+function wsgiAppOf(config: Config, name: string): Extract<AppConfig, { kind: 'wsgi' }> {
+  const app = config.apps.find((a) => a.name === name);
+  if (app?.kind !== 'wsgi') throw new Error(`main: no wsgi app ${name}`);
+  return app;
+}
+
 interface Parts {
   readonly front: Front;
-  readonly arbiter: Arbiter;
-  readonly cgi: Gateway | null;
+  readonly wsgiApps: readonly WsgiApp[];
+  /** The gateways that are not WSGI apps (CGI, static): closed on shutdown. */
+  readonly closers: readonly Gateway[];
   readonly log: Logger;
   pidfile: Pidfile | null;
 }
 
-/** What the arbiter needs of a Config. */
-function arbiterConfig(config: Config): ArbiterConfig {
-  return { workers: config.workers, supervision: config.supervision };
+/** What the arbiter needs of a WSGI app's Config. */
+function arbiterConfig(app: Extract<AppConfig, { kind: 'wsgi' }>): ArbiterConfig {
+  return { workers: app.workers, supervision: app.supervision };
 }
 
 /**
- * SIGHUP: the same loader on the same argv and environment (and, with issue
- * 6, the config file). An invalid result keeps everything as it is.
+ * SIGHUP: the same loader on the same argv, environment and config file. An
+ * invalid result keeps everything as it is; so does one whose set of WSGI
+ * apps changed (their pools are started at start).
  */
 function rereadConfig(current: Config, reread: () => LoadResult, log: Logger): Config | null {
   log.info('Hang up: Master');
@@ -177,9 +248,15 @@ function rereadConfig(current: Config, reread: () => LoadResult, log: Logger): C
     return null;
   }
   const next = result.config;
-  const restartOnly = (c: Config): string => JSON.stringify([c.server, c.log, c.supervision.pidfile, c.cgi]);
+  const wsgiNames = (c: Config): string => c.apps.filter((app) => app.kind === 'wsgi').map((app) => app.name).join(',');
+  if (wsgiNames(next) !== wsgiNames(current)) {
+    log.error('Reload failed: the set of WSGI apps changed; restart xgi to add or remove one. The old workers keep serving');
+    return null;
+  }
+  const restartOnly = (c: Config): string => JSON.stringify([c.server, c.log, c.supervision.pidfile, c.routes,
+    c.apps.filter((app) => app.kind !== 'wsgi')]);
   if (restartOnly(next) !== restartOnly(current)) {
-    log.warning('Reload: changes to the listeners, the logs, --pid and the --cgi settings take effect at the next restart');
+    log.warning('Reload: changes to the listeners, the logs, --pid, the routes and the CGI and static apps take effect at the next restart');
   }
   return next;
 }
@@ -189,15 +266,15 @@ function mebibytes(bytes: number): number {
 }
 
 /** One deadline, --graceful-timeout, for the front to drain and the workers to finish. */
-async function stop({ front, arbiter, cgi, log, pidfile }: Parts, how: Shutdown, graceMs: number): Promise<void> {
+async function stop({ front, wsgiApps, closers, log, pidfile }: Parts, how: Shutdown, graceMs: number): Promise<void> {
   if (how === 'fast') {
-    await Promise.all([front.close(0), arbiter.kill(), cgi?.close(0)]);
+    await Promise.all([front.close(0), ...wsgiApps.map((app) => app.arbiter.kill()), ...closers.map((gateway) => gateway.close(0))]);
   } else {
     // Stop accepting, let the requests in flight finish, then stop the workers and CGI scripts.
     const deadline = performance.now() + graceMs;
     await front.close(graceMs);
     const left = Math.max(0, deadline - performance.now());
-    await Promise.all([arbiter.stop(left), cgi?.close(left)]);
+    await Promise.all([...wsgiApps.map((app) => app.arbiter.stop(left)), ...closers.map((gateway) => gateway.close(left))]);
   }
   pidfile?.remove();
   log.info('Shutting down: Master');

@@ -218,11 +218,40 @@ export interface StaticConfig {
   readonly maxAgeSeconds: number | null;
 }
 
+/** One application, with its own workers or processes and limits: one app never starves another. */
+export type AppConfig =
+  | { readonly kind: 'wsgi'; readonly name: string; readonly workers: WorkersConfig; readonly supervision: SupervisionConfig }
+  | { readonly kind: 'cgi'; readonly name: string; readonly cgi: CgiConfig }
+  | { readonly kind: 'static'; readonly name: string; readonly static: StaticConfig };
+
+/** `[[routes]]`: tried in order, the first that matches serves the request (router.ts). */
+export interface RouteConfig {
+  /** Host patterns (`example.com`, `*.example.com`, `*`); empty: any host. */
+  readonly hosts: readonly string[];
+  /** Path prefix at segment boundaries, '' for the root; it becomes SCRIPT_NAME. */
+  readonly prefix: string;
+  /** Upper-case methods; empty: any method. */
+  readonly methods: readonly string[];
+  /** The name of an app in `apps`. */
+  readonly app: string;
+}
+
 export interface Config {
+  /**
+   * The top-level WSGI settings: the command line's app (`app` '' when it
+   * names none), and the defaults every `[apps.NAME]` of type wsgi starts from.
+   */
   readonly workers: WorkersConfig;
   readonly server: ServerConfig;
   readonly log: LogConfig;
+  /** The top-level supervision settings; `pidfile` and `reload` are xgi's, the rest each wsgi app's defaults. */
   readonly supervision: SupervisionConfig;
-  /** Null when no `--cgi` mount is given. */
+  /** The command line's `--cgi` mounts (one app named `cgi`); null when none is given. */
   readonly cgi: CgiConfig | null;
+  /** Every app served: the command line's (`cgi`, then `wsgi`), then the config file's. */
+  readonly apps: readonly AppConfig[];
+  /** The command line's routes (its --cgi prefixes, longest first, then its app at /), then the file's. */
+  readonly routes: readonly RouteConfig[];
+  /** The config file it was read from (absolute), or null. */
+  readonly configFile: string | null;
 }

@@ -11,11 +11,16 @@
  * is the only module that sees argv and the environment, and it receives
  * them as arguments: it never reads `process`.
  */
-import { isAbsolute } from 'node:path';
+import { dirname, isAbsolute } from 'node:path';
 import type { BadValue, EnvSource, Setting, SettingName, SettingValues } from './settings.js';
 import { SETTING_ENTRIES, settingLabel } from './settings.js';
-import type { CheckContext } from './checks.js';
-import type { Config, TlsConfig } from './config.js';
+import { cgiMount, existingFile, type CheckContext } from './checks.js';
+import type {
+  AppConfig, BindAddress, CgiConfig, CgiMount, Config, RouteConfig, SupervisionConfig, TlsConfig, WorkersConfig,
+} from './config.js';
+import { readConfigFile } from './config-file.js';
+import { readFileSettings } from './file-layer.js';
+import { readFileStructure, type FileApp, type FileStructure } from './apps.js';
 
 /** Raw occurrences per setting, in the order given on a command line. */
 export type RawSettings = Readonly<Partial<Record<SettingName, readonly string[]>>>;
@@ -51,6 +56,8 @@ export interface LoadInput {
 
 export type LoadResult =
   | { readonly kind: 'run'; readonly config: Config }
+  /** `--check-config`: valid; print it and exit. */
+  | { readonly kind: 'check'; readonly config: Config }
   | { readonly kind: 'help' }
   | { readonly kind: 'version' }
   | { readonly kind: 'invalid'; readonly problems: readonly string[] };
@@ -59,6 +66,7 @@ export type LoadResult =
 type Origin =
   | { readonly kind: 'default' }
   | { readonly kind: 'env'; readonly source: EnvSource; readonly value: string }
+  | { readonly kind: 'file'; readonly file: string; readonly key: string }
   | { readonly kind: 'cmd-args' }
   | { readonly kind: 'argv' };
 
@@ -75,34 +83,66 @@ interface Layer {
 const CMD_ARGS = 'XGI_CMD_ARGS';
 /** Set by systemd for the process it hands listening sockets to (sd_listen_fds(3)). */
 const SYSTEMD_VARIABLES = new Set(['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES']);
+/** The names of the command line's own apps (Config.apps). */
+const CLI_WSGI_APP = 'wsgi';
+const CLI_CGI_APP = 'cgi';
 
 /**
- * Turns the command line and environment into a frozen Config, or the help
- * or version text, or the list of everything wrong with them.
+ * Turns the command line and environment (and the config file they name)
+ * into a frozen Config, or the help or version text, or the list of
+ * everything wrong with them.
  */
 export function loadConfig(input: LoadInput): LoadResult {
   if (!isAbsolute(input.cwd)) throw new Error(`config: cwd must be absolute, got ${JSON.stringify(input.cwd)}`);
-  const layers = [
-    defaultsLayer(),
-    envLayer(input.env),
-    // Issue 6: the config file layer goes here. It is named by -c in the two
-    // layers above it, so read their raw `config` entry first, then load.
-    cmdArgsLayer(input.env[CMD_ARGS], input.commandLine),
-    commandLineLayer(input.argv, { kind: 'argv' }, input.commandLine),
-  ];
-  const entries = mergeLayers(layers);
+  const cmdArgs = cmdArgsLayer(input.env[CMD_ARGS], input.commandLine);
+  const argv = commandLineLayer(input.argv, { kind: 'argv' }, input.commandLine);
+  const above = mergeLayers([cmdArgs, argv]);
   // argparse answers -h and -v as soon as it meets them, whatever else is wrong.
-  if (entries.has('help')) return { kind: 'help' };
-  if (entries.has('version')) return { kind: 'version' };
+  if (above.has('help')) return { kind: 'help' };
+  if (above.has('version')) return { kind: 'version' };
 
-  const read = readSettings(entries, { cwd: input.cwd });
-  const problems = [...layers.flatMap((layer) => layer.problems), ...read.problems];
-  // CGI mounts alone are enough to serve (issue 3): the app is optional then.
-  if (!entries.has('app') && !entries.has('cgi')) problems.push('no application given: pass MODULE:CALLABLE, e.g. xgi wsgi:app');
-  if (read.values !== null) problems.push(...cgiMountProblems(read.values.cgi), ...tlsProblems(read.values));
-  const app = read.values?.app ?? (entries.has('cgi') ? '' : null);
-  if (read.values === null || app === null || problems.length > 0) return { kind: 'invalid', problems };
-  return { kind: 'run', config: deepFreeze(buildConfig(read.values, app, input)) };
+  // The file sits between the environment and XGI_CMD_ARGS; only those two layers can name it.
+  const file = fileLayer(above.get('config'), input.cwd);
+  const layers = [defaultsLayer(), envLayer(input.env), file.layer, cmdArgs, argv];
+  const entries = mergeLayers(layers);
+  const read = readSettings(entries, input.cwd);
+  const problems = [...layers.flatMap((layer) => layer.problems), ...read.problems, ...(file.structure?.problems ?? [])];
+  const isFileUnread = file.path !== null && file.structure === null; // its own problem says why
+  if (!isFileUnread && !entries.has('app') && !entries.has('cgi') && file.structure?.declaresApps !== true) {
+    problems.push('no application given: pass MODULE:CALLABLE (e.g. xgi wsgi:app), --cgi PREFIX=DIR, or a config file with apps (-c xgi.toml)');
+  }
+  if (read.values === null || problems.length > 0) return { kind: 'invalid', problems };
+  const values = read.values;
+  problems.push(...cgiMountProblems(values.cgi), ...tlsProblems(values));
+  const served = buildApps(values, input, file.structure);
+  problems.push(...served.problems);
+  if (problems.length > 0) return { kind: 'invalid', problems };
+  const isBindFromCommandLine = entries.get('bind')?.origin.kind === 'argv' || entries.get('bind')?.origin.kind === 'cmd-args';
+  const binds = file.structure?.listeners != null && !isBindFromCommandLine ? file.structure.listeners : null;
+  const config = buildConfig(values, input, { apps: served.apps, routes: served.routes, binds, configFile: file.path });
+  return { kind: values.checkConfig ? 'check' : 'run', config: deepFreeze(config) };
+}
+
+interface FileLayer {
+  readonly layer: Layer;
+  readonly path: string | null;
+  readonly structure: FileStructure | null;
+}
+
+/** The config file's settings as a layer, and its listeners, apps and routes. */
+function fileLayer(named: RawEntry | undefined, cwd: string): FileLayer {
+  const empty = { layer: { entries: new Map(), problems: [] }, path: null, structure: null };
+  const raw = named?.raws.at(-1);
+  if (raw === undefined) return empty;
+  const found = existingFile(raw, { cwd });
+  if (!found.ok) return { ...empty, layer: { entries: new Map(), problems: [`--config: ${JSON.stringify(raw)} ${found.reason} (example: -c xgi.toml)`] } };
+  const path = found.value;
+  const parsed = readConfigFile(path);
+  if (!parsed.ok) return { ...empty, path, layer: { entries: new Map(), problems: [parsed.problem] } };
+  const settings = readFileSettings(parsed.table, path);
+  const entries = new Map<SettingName, RawEntry>();
+  for (const { name, key, raws } of settings.settings) entries.set(name, { raws, origin: { kind: 'file', file: path, key } });
+  return { layer: { entries, problems: settings.problems }, path, structure: readFileStructure(parsed.table, path) };
 }
 
 function defaultsLayer(): Layer {
@@ -155,11 +195,13 @@ interface ReadSettings {
   readonly problems: readonly string[];
 }
 
-function readSettings(entries: ReadonlyMap<SettingName, RawEntry>, context: CheckContext): ReadSettings {
+function readSettings(entries: ReadonlyMap<SettingName, RawEntry>, cwd: string): ReadSettings {
   const values: Partial<Record<SettingName, unknown>> = {};
   const problems: string[] = [];
   for (const [name, setting] of SETTING_ENTRIES) {
     const entry = entries.get(name) ?? { raws: [], origin: { kind: 'default' } };
+    // A relative path in the config file is relative to the file, wherever xgi is started.
+    const context: CheckContext = { cwd: entry.origin.kind === 'file' ? dirname(entry.origin.file) : cwd };
     const read = setting.read(entry.raws, context);
     if (read.ok) values[name] = read.value;
     else problems.push(...read.bad.map((bad) => describeBadValue(setting, entry.origin, bad)));
@@ -177,6 +219,8 @@ function describeBadValue(setting: Setting<unknown>, origin: Origin, bad: BadVal
       return `${label}: ${raw} ${bad.reason} (example: ${setting.example})`;
     case 'cmd-args':
       return `${label} (in ${CMD_ARGS}): ${raw} ${bad.reason} (example: ${setting.example})`;
+    case 'file':
+      return `${origin.file}: ${origin.key} = ${raw} ${bad.reason} (as a flag: ${setting.example})`;
     case 'env': {
       const value = JSON.stringify(origin.value);
       const shown = origin.value === bad.raw ? value : `${value} (as ${label} ${raw})`;
@@ -187,37 +231,26 @@ function describeBadValue(setting: Setting<unknown>, origin: Origin, bad: BadVal
   }
 }
 
+interface Served {
+  readonly apps: readonly AppConfig[];
+  readonly routes: readonly RouteConfig[];
+  /** The file's listeners when the command line gave no -b; null: the bind setting. */
+  readonly binds: readonly BindAddress[] | null;
+  readonly configFile: string | null;
+}
+
 /** Places each checked setting in the Config; the one spot that knows both shapes. */
-function buildConfig(values: SettingValues, app: string, input: LoadInput): Config {
-  const { version } = input;
-  const threaded = values.workerClass === 'sync' && values.threads > 1;
+function buildConfig(values: SettingValues, input: LoadInput, served: Served): Config {
+  const serverSoftware = `xgi/${input.version}`;
+  const tls = tlsOf(values);
   return {
-    workers: {
-      app,
-      count: values.workers,
-      threads: values.threads,
-      // gunicorn: a sync worker with --threads > 1 is a gthread worker.
-      workerClass: threaded ? 'gthread' : values.workerClass,
-      python: values.python,
-      pythonPath: values.pythonpath,
-      chdir: values.chdir,
-      env: Object.fromEntries(values.rawEnv),
-      inheritedEnv: definedOnly(input.env),
-      timeoutMs: values.timeout,
-      bootTimeoutMs: values.workerBootTimeout,
-      gracefulTimeoutMs: values.gracefulTimeout,
-      maxInFlight: values.maxInFlight,
-      responseWindowBytes: values.responseWindow,
-      spoolDir: values.spoolDir,
-      maxSpoolBytes: values.maxSpoolSize,
-      serverSoftware: `xgi/${version}`,
-    },
+    workers: buildWorkers(values, input),
     server: {
-      binds: tlsOf(values) === null ? values.bind : values.bind.map((bind) => ({ ...bind, tls: tlsOf(values) as TlsConfig })),
+      binds: served.binds ?? (tls === null ? values.bind : values.bind.map((bind) => ({ ...bind, tls }))),
       keepAliveMs: values.keepAlive,
       headersTimeoutMs: values.headerTimeout,
       requestBufferBytes: values.requestBufferSize,
-      serverSoftware: `xgi/${version}`,
+      serverSoftware,
       limits: {
         requestLineBytes: values.limitRequestLine,
         // gunicorn: 0 (or anything above) means its maximum, 32768 fields.
@@ -240,33 +273,125 @@ function buildConfig(values: SettingValues, app: string, input: LoadInput): Conf
       accessLogfile: values.accessLogfile,
       accessLogFormat: values.accessLogFormat,
     },
-    supervision: {
-      maxRequests: values.maxRequests,
-      maxRequestsJitter: values.maxRequestsJitter,
-      maxWorkerLifetimeMs: values.maxWorkerLifetime,
-      maxWorkerLifetimeJitterMs: values.maxWorkerLifetimeJitter,
-      maxWorkerMemoryBytes: values.maxWorkerMemory * 1024 * 1024,
-      queueTimeoutMs: values.queueTimeout,
-      queueLimit: values.queueLimit,
-      preload: values.preload,
-      reload: values.reload,
-      reloadExtraFiles: values.reloadExtraFile,
-      pidfile: values.pid,
-    },
-    cgi: values.cgi.length === 0 ? null : {
-      mounts: values.cgi,
-      env: Object.fromEntries(values.cgiEnv),
-      path: input.env.PATH || DEFAULT_CGI_PATH,
-      timeoutMs: values.cgiTimeout,
-      maxProcesses: values.cgiMaxProcesses,
-      queueLimit: values.cgiQueueLimit,
-      isAuthorizationPassed: values.cgiPassAuth,
-      areSymlinksAllowed: values.cgiAllowSymlinks,
-      isIsindexArgvEnabled: values.cgiIsindexArgv,
-      ...(values.cgiSpawners > 0 ? { spawners: { count: values.cgiSpawners, python: values.python } } : {}),
-      serverSoftware: `xgi/${version}`,
-    },
+    supervision: buildSupervision(values),
+    cgi: values.cgi.length === 0 ? null : buildCgi(values, values.cgi, input),
+    apps: served.apps,
+    routes: served.routes,
+    configFile: served.configFile,
   };
+}
+
+function buildWorkers(values: SettingValues, input: LoadInput): WorkersConfig {
+  const threaded = values.workerClass === 'sync' && values.threads > 1;
+  return {
+    app: values.app ?? '',
+    count: values.workers,
+    threads: values.threads,
+    // gunicorn: a sync worker with --threads > 1 is a gthread worker.
+    workerClass: threaded ? 'gthread' : values.workerClass,
+    python: values.python,
+    pythonPath: values.pythonpath,
+    chdir: values.chdir,
+    env: Object.fromEntries(values.rawEnv),
+    inheritedEnv: definedOnly(input.env),
+    timeoutMs: values.timeout,
+    bootTimeoutMs: values.workerBootTimeout,
+    gracefulTimeoutMs: values.gracefulTimeout,
+    maxInFlight: values.maxInFlight,
+    responseWindowBytes: values.responseWindow,
+    spoolDir: values.spoolDir,
+    maxSpoolBytes: values.maxSpoolSize,
+    serverSoftware: `xgi/${input.version}`,
+  };
+}
+
+function buildSupervision(values: SettingValues): SupervisionConfig {
+  return {
+    maxRequests: values.maxRequests,
+    maxRequestsJitter: values.maxRequestsJitter,
+    maxWorkerLifetimeMs: values.maxWorkerLifetime,
+    maxWorkerLifetimeJitterMs: values.maxWorkerLifetimeJitter,
+    maxWorkerMemoryBytes: values.maxWorkerMemory * 1024 * 1024,
+    queueTimeoutMs: values.queueTimeout,
+    queueLimit: values.queueLimit,
+    preload: values.preload,
+    reload: values.reload,
+    reloadExtraFiles: values.reloadExtraFile,
+    pidfile: values.pid,
+  };
+}
+
+function buildCgi(values: SettingValues, mounts: readonly CgiMount[], input: LoadInput): CgiConfig {
+  return {
+    mounts,
+    env: Object.fromEntries(values.cgiEnv),
+    path: input.env.PATH || DEFAULT_CGI_PATH,
+    timeoutMs: values.cgiTimeout,
+    maxProcesses: values.cgiMaxProcesses,
+    queueLimit: values.cgiQueueLimit,
+    isAuthorizationPassed: values.cgiPassAuth,
+    areSymlinksAllowed: values.cgiAllowSymlinks,
+    isIsindexArgvEnabled: values.cgiIsindexArgv,
+    ...(values.cgiSpawners > 0 ? { spawners: { count: values.cgiSpawners, python: values.python } } : {}),
+    serverSoftware: `xgi/${input.version}`,
+  };
+}
+
+interface BuiltApps {
+  readonly apps: AppConfig[];
+  readonly routes: RouteConfig[];
+  readonly problems: string[];
+}
+
+/**
+ * The command line's apps and routes (its --cgi mounts, longest prefix first
+ * as Apache matches ScriptAliases, then its app at the root), then the
+ * file's. A file app's keys are laid over the top-level settings.
+ */
+function buildApps(values: SettingValues, input: LoadInput, file: FileStructure | null): BuiltApps {
+  const apps: AppConfig[] = [];
+  const routes: RouteConfig[] = [];
+  const problems: string[] = [];
+  if (values.cgi.length > 0) {
+    apps.push({ kind: 'cgi', name: CLI_CGI_APP, cgi: buildCgi(values, values.cgi, input) });
+    const prefixes = values.cgi.map((mount) => mount.prefix).sort((a, b) => b.length - a.length);
+    for (const prefix of prefixes) routes.push({ hosts: [], prefix, methods: [], app: CLI_CGI_APP });
+  }
+  if (values.app !== null) {
+    apps.push({ kind: 'wsgi', name: CLI_WSGI_APP, workers: buildWorkers(values, input), supervision: buildSupervision(values) });
+    routes.push({ hosts: [], prefix: '', methods: [], app: CLI_WSGI_APP });
+  }
+  const taken = new Set(apps.map((app) => app.name));
+  for (const app of file?.apps ?? []) {
+    if (taken.has(app.name)) {
+      problems.push(`apps.${app.name}: the name is the command line's own app; rename it in the config file`);
+      continue;
+    }
+    const built = buildFileApp(app, values, input, file?.routes ?? []);
+    if (built.ok) apps.push(built.app);
+    else problems.push(...built.problems);
+  }
+  routes.push(...(file?.routes ?? []));
+  return { apps, routes, problems };
+}
+
+type BuiltApp = { readonly ok: true; readonly app: AppConfig } | { readonly ok: false; readonly problems: string[] };
+
+function buildFileApp(app: FileApp, values: SettingValues, input: LoadInput, routes: readonly RouteConfig[]): BuiltApp {
+  if (app.kind === 'static') return { ok: true, app: { kind: 'static', name: app.name, static: app.static } };
+  const merged = { ...values, ...app.overrides } as SettingValues;
+  if (app.kind === 'wsgi') {
+    return { ok: true, app: { kind: 'wsgi', name: app.name, workers: buildWorkers(merged, input), supervision: buildSupervision(merged) } };
+  }
+  // A CGI app is mounted at each of its routes' prefixes, checked as --cgi PREFIX=PATH would be.
+  const mounts: CgiMount[] = [];
+  const problems: string[] = [];
+  for (const prefix of new Set(routes.filter((route) => route.app === app.name).map((route) => route.prefix))) {
+    const mount = cgiMount(`${prefix || '/'}=${app.mount}`, { cwd: input.cwd });
+    if (mount.ok) mounts.push(mount.value);
+    else problems.push(`apps.${app.name}: ${mount.reason}`);
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, app: { kind: 'cgi', name: app.name, cgi: buildCgi(merged, mounts, input) } };
 }
 
 /** The TLS of every --bind, or null when --certfile/--keyfile are not both given. */

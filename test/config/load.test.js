@@ -28,7 +28,14 @@ function problemsOf(argv, env = {}, cwd = CWD) {
 }
 
 test('defaults, as gunicorn has them, in ms and bytes', () => {
-  assert.deepEqual(configOf(['wsgi:app']), {
+  const config = configOf(['wsgi:app']);
+  // The command line's app is the one app, at the root, with the top-level settings.
+  assert.deepEqual(config.apps, [{ kind: 'wsgi', name: 'wsgi', workers: config.workers, supervision: config.supervision }]);
+  assert.deepEqual(config.routes, [{ hosts: [], prefix: '', methods: [], app: 'wsgi' }]);
+  assert.deepEqual({ ...config, apps: undefined, routes: undefined }, {
+    apps: undefined,
+    routes: undefined,
+    configFile: null,
     cgi: null,
     workers: {
       app: 'wsgi:app', count: 1, threads: 1, workerClass: 'sync', python: 'python3', pythonPath: [], chdir: CWD,
@@ -166,7 +173,7 @@ test('every problem is reported at once, each naming its source, the value and a
     '--response-window: "1x" is not a size in bytes >= 1 (a whole number, optionally with k, m or g) (example: --response-window 256k)',
     '--env: "NOEQ" is not KEY=VALUE (example: -e DJANGO_SETTINGS_MODULE=site.settings)',
     '--log-level: "loud" is not one of debug, info, warning, error, critical (example: --log-level debug)',
-    'no application given: pass MODULE:CALLABLE, e.g. xgi wsgi:app',
+    'no application given: pass MODULE:CALLABLE (e.g. xgi wsgi:app), --cgi PREFIX=DIR, or a config file with apps (-c xgi.toml)',
   ]);
 });
 
@@ -191,7 +198,7 @@ test('the application must be MODULE[:CALLABLE]', () => {
     'APP_MODULE: "wsgi app" is not MODULE:CALLABLE (or MODULE, or MODULE:factory(...)) (example: xgi wsgi:app)',
   ]);
   for (const app of ['wsgi:', ':app', '1mod:app', 'm:f(']) problemsOf([app]);
-  assert.deepEqual(problemsOf(['-w', '2']), ['no application given: pass MODULE:CALLABLE, e.g. xgi wsgi:app']);
+  assert.deepEqual(problemsOf(['-w', '2']), ['no application given: pass MODULE:CALLABLE (e.g. xgi wsgi:app), --cgi PREFIX=DIR, or a config file with apps (-c xgi.toml)']);
 });
 
 test('--chdir resolves against cwd and must be an existing directory', (t) => {

@@ -103,7 +103,7 @@ test('two mounts on one prefix are a problem', () => {
 });
 
 test('no app and no --cgi is still a problem', () => {
-  assert.deepEqual(problemsOf(['-w', '2']), ['no application given: pass MODULE:CALLABLE, e.g. xgi wsgi:app']);
+  assert.deepEqual(problemsOf(['-w', '2']), ['no application given: pass MODULE:CALLABLE (e.g. xgi wsgi:app), --cgi PREFIX=DIR, or a config file with apps (-c xgi.toml)']);
 });
 
 test('the command line refuses a bad mount before starting, with exit status 2', async () => {
