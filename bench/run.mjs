@@ -4,7 +4,8 @@
 // bench/results/ and BENCHMARKS.md. See bench/README.md.
 
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseOptions, USAGE } from './lib/options.mjs';
@@ -22,9 +23,13 @@ function labelOf(id) {
   return FLOORS[id]?.label ?? SERVERS[id].label;
 }
 
+// --servers names that also cover other rows: xgi its CGI and static rows,
+// lighttpd its static-file row
+const COVERS = { xgi: ['xgi-cgi', 'xgi-static'], lighttpd: ['lighttpd-static'] };
+
 function serverMatches(filter, id) {
   if (!filter) return true;
-  return filter.some((f) => f === id || (f === 'xgi' && id === 'xgi-cgi') || (f === 'floor' && id in FLOORS));
+  return filter.some((f) => f === id || COVERS[f]?.includes(id) || (f === 'floor' && id in FLOORS));
 }
 
 function plan(options) {
@@ -84,7 +89,7 @@ function checkPrerequisites(xgiRoot) {
   }
 }
 
-function prepareTmp(needsCgi) {
+function prepareTmp(needsCgi, staticFiles) {
   const tmpDir = mkdtempSync(join(os.tmpdir(), 'xgi-bench-'));
   chmodSync(tmpDir, 0o755); // Apache's children (www-data) read the apps and scripts
   const appsDir = join(tmpDir, 'apps');
@@ -105,7 +110,12 @@ function prepareTmp(needsCgi) {
       spawnLoop = null;
     }
   }
-  return { tmpDir, appsDir, cgiDir, spawnLoop };
+  // the static scenarios' files: random bytes, the same files for every
+  // server, readable by nginx's www-data workers
+  const staticDir = join(tmpDir, 'static');
+  mkdirSync(staticDir, { mode: 0o755 });
+  for (const { file, bytes } of staticFiles) writeFileSync(join(staticDir, file), randomBytes(bytes), { mode: 0o644 });
+  return { tmpDir, appsDir, cgiDir, spawnLoop, staticDir };
 }
 
 function measureWorkCost(appsDir) {
@@ -209,7 +219,10 @@ async function main() {
     xgiRoot,
     options,
     workers: options.workers,
-    ...prepareTmp(steps.some((p) => p.scenario.kind === 'cgi')),
+    ...prepareTmp(
+      steps.some((p) => p.scenario.kind === 'cgi'),
+      steps.filter((p) => p.scenario.kind === 'static').map((p) => p.scenario),
+    ),
   };
   const cleanup = () => {
     killAllStarted();

@@ -1,7 +1,10 @@
 #!/bin/sh
 # Installs the benchmark's anchors from Debian's packages when they are missing:
 # wrk, gunicorn, uWSGI (+ python3 plugin), waitress, Apache (+ mod_wsgi),
-# lighttpd, and a C compiler for the fork+exec floor.
+# lighttpd, nginx, and a C compiler for the fork+exec floor.
+#
+# nginx: on Debian 12 the package `nginx` is the server itself (nginx-light
+# is only `nginx` plus the echo module), so `nginx` is installed.
 #
 # None of them is left running as a system service: package scripts are kept
 # from starting daemons during the install (policy-rc.d), and any service
@@ -22,6 +25,7 @@ python3-waitress:/usr/bin/waitress-serve
 apache2:/usr/sbin/apache2
 libapache2-mod-wsgi-py3:/usr/lib/apache2/modules/mod_wsgi.so
 lighttpd:/usr/sbin/lighttpd
+nginx:/usr/sbin/nginx
 gcc:/usr/bin/cc
 perl:/usr/bin/perl
 python3:/usr/bin/python3
@@ -65,7 +69,7 @@ fi
 
 # Stop and disable any system instance (whether or not we installed it now),
 # so that none runs now or after a reboot.
-for svc in apache2 apache-htcacheclean lighttpd uwsgi; do
+for svc in apache2 apache-htcacheclean lighttpd nginx uwsgi; do
   if [ -e "/etc/init.d/$svc" ] || [ -e "/lib/systemd/system/$svc.service" ]; then
     $SUDO service "$svc" stop >/dev/null 2>&1 || true
     if command -v systemctl >/dev/null 2>&1; then
@@ -88,3 +92,4 @@ echo "uWSGI $(uwsgi --version 2>/dev/null || uwsgi-core --version)"
 /usr/bin/python3 -c 'import waitress, importlib.metadata as m; print("waitress", m.version("waitress"))' 2>/dev/null || true
 apache2 -v 2>/dev/null | head -1 || /usr/sbin/apache2 -v | head -1 || true
 lighttpd -v 2>&1 | head -1 || /usr/sbin/lighttpd -v 2>&1 | head -1 || true
+/usr/sbin/nginx -v 2>&1 | head -1 || true

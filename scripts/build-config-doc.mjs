@@ -173,6 +173,7 @@ Served by the front itself, never by a worker ([static.md](static.md)).
 | \`follow_symlinks\` | follow symlinks whose target stays inside \`root\` | false |
 | \`dotfiles\` | serve names that start with \`.\` (\`.well-known\` always is) | false |
 | \`max_age\` | \`Cache-Control: max-age\` in seconds | none |
+| \`cache_seconds\` | how long xgi trusts what the file system said (paths, variants, files up to 64 KiB) before it looks again, as lighttpd's stat cache; 0: look every time | 1 |
 `;
 
 function renderSection(section) {

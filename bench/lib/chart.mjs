@@ -6,12 +6,15 @@
 const COLORS = {
   xgi: '#d62728',
   'xgi-cgi': '#d62728',
+  'xgi-static': '#d62728',
   gunicorn: '#1f77b4',
   uwsgi: '#2ca02c',
   mod_wsgi: '#9467bd',
   waitress: '#8c564b',
   node: '#7f7f7f',
   lighttpd: '#17becf',
+  'lighttpd-static': '#17becf',
+  nginx: '#009639',
   cgid: '#9467bd',
   'floor-1': '#bcbd22',
   'floor-2': '#dbdb8d',
@@ -33,7 +36,7 @@ function chartValue(scenario, row) {
   return typeof v === 'number' && Number.isFinite(v) ? v : null;
 }
 
-const CHARTED_KINDS = new Set(['wrk', 'cgi', 'slow']);
+const CHARTED_KINDS = new Set(['wrk', 'cgi', 'static', 'slow']);
 
 export function renderChart(results) {
   const panels = results.scenarios
@@ -44,7 +47,7 @@ export function renderChart(results) {
   let y = 40;
   for (const { s, rows } of panels) {
     const max = Math.max(...rows.map((r) => chartValue(s, r)));
-    const mine = rows.find((r) => r.server === 'xgi' || r.server === 'xgi-cgi');
+    const mine = rows.find((r) => r.server === 'xgi' || r.server === 'xgi-cgi' || r.server === 'xgi-static');
     const xgiValue = mine ? chartValue(s, mine) : null;
     const title = s.kind === 'slow' ? `${s.id}: ${s.title} (req/s with the slow clients)` : `${s.id}: ${s.title}`;
     parts.push(`<text x="10" y="${y + 16}" class="title">${escapeXml(title)}</text>`);

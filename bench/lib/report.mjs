@@ -68,9 +68,16 @@ const LAYOUTS = {
   },
 };
 LAYOUTS.cgi = LAYOUTS.wrk;
+LAYOUTS.static = {
+  columns: [...LAYOUTS.wrk.columns.slice(0, 1), ['MB/s', 'wireMbPerSec', int], ...LAYOUTS.wrk.columns.slice(1)],
+  ratio: LAYOUTS.wrk.ratio,
+};
+
+// xgi's row: 'xgi', or its CGI or static variant
+const isXgi = (id) => id === 'xgi' || id === 'xgi-cgi' || id === 'xgi-static';
 
 function xgiRow(scenario) {
-  return scenario.rows.find((r) => r.server === 'xgi' || r.server === 'xgi-cgi');
+  return scenario.rows.find((r) => isXgi(r.server));
 }
 
 function ratioCell(layout, mine, row) {
@@ -110,7 +117,7 @@ function headerLines(meta) {
     `- Machine: ${meta.machine.cpu}, ${meta.machine.cores} cores, ${meta.machine.memGb} GB, Linux ${meta.machine.kernel}; load generator and servers share it, all traffic on 127.0.0.1.`,
     `- Load: wrk ${v.wrk}, \`-t${o.wrkThreads} -c${o.connections}\`, ${o.warmup} s warm-up then ${o.duration} s measured per server${o.rounds > 1 ? `, median of ${o.rounds} rounds run alternately` : ''}; one server runs at a time, each scenario runs every server in turn.`,
     `- Workers: ${o.workers} processes for every WSGI server (waitress: 1 process with ${Math.max(4, o.workers)} threads; mod_wsgi: daemon mode, processes=${o.workers} threads=1), same app file, same interpreter (${v.python}).`,
-    `- Versions: xgi ${v.xgi}, node ${v.node}, gunicorn ${v.gunicorn}, uWSGI ${v.uwsgi}, Apache ${v.apache2} + mod_wsgi ${v.mod_wsgi}, waitress ${v.waitress}, lighttpd ${v.lighttpd}.`,
+    `- Versions: xgi ${v.xgi}, node ${v.node}, gunicorn ${v.gunicorn}, uWSGI ${v.uwsgi}, Apache ${v.apache2} + mod_wsgi ${v.mod_wsgi}, waitress ${v.waitress}, lighttpd ${v.lighttpd}${v.nginx ? `, nginx ${v.nginx}` : ''}.`,
     ...(meta.workCostUs == null ? [] : [`- bench/apps/work.py's work() costs ${meta.workCostUs.toFixed(1)} µs per call here (timeit, before the run).`]),
     '- RSS = sum of VmRSS over the server\'s whole process tree (front, router, workers, CGI children), sampled every 0.5 s during the measured run, peak. Errors = HTTP 4xx/5xx (non-2xx in the mixed scenario) + socket errors (connect, read, write, timeout at 5 s).',
     '- "xgi vs this": > 1 means xgi does better by that factor (throughput: xgi ÷ this; latency and memory: this ÷ xgi).',

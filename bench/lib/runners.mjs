@@ -4,6 +4,8 @@
 // flat metrics for the tables.
 
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { withServer } from './server-run.mjs';
@@ -196,6 +198,37 @@ async function runCgi(env, scenario, serverId) {
   });
 }
 
+/** GETs path once and checks that the body is exactly the file's bytes. */
+function checkStaticBody(port, path, expected) {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent: false, timeout: 5000 }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const body = Buffer.concat(chunks);
+        if (res.statusCode !== 200 || !body.equals(expected)) {
+          reject(new Error(`GET ${path}: status ${res.statusCode}, ${body.length} bytes, not the ${expected.length} bytes of the file`));
+        } else {
+          resolve();
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${path}: no answer within 5 s`)));
+    req.on('error', reject);
+  });
+}
+
+async function runStatic(env, scenario, serverId) {
+  const path = `/${scenario.file}`;
+  const settings = { staticDir: env.staticDir, readyPath: path };
+  return withServer(env, serverId, settings, async (server) => {
+    await checkStaticBody(server.port, path, readFileSync(join(env.staticDir, scenario.file)));
+    const r = await measureWrk(env, scenario, server, path);
+    return { ...wrkMetrics(r), wireMbPerSec: r.mbPerSec };
+  });
+}
+
 function runSpawnLoop(env, script, seconds, loops) {
   return new Promise((resolve, reject) => {
     const args = [join(env.cgiDir, script), String(seconds), String(loops)];
@@ -215,7 +248,7 @@ async function runFloor(env, scenario, serverId) {
   return { rps: r.execs / r.seconds, errors: r.errors, p50Ms: null, p99Ms: null, rssPeakMb: null };
 }
 
-const RUNNERS = { wrk: runWrkKind, mixed: runWrkKind, transfer: runTransfer, slow: runSlow, idle: runIdle, cgi: runCgi };
+const RUNNERS = { wrk: runWrkKind, mixed: runWrkKind, transfer: runTransfer, slow: runSlow, idle: runIdle, cgi: runCgi, static: runStatic };
 
 /** Measures one server in one scenario; the metrics, or throws. */
 export function measure(env, scenario, serverId) {

@@ -4,6 +4,7 @@
 
 const WSGI_ANCHORS = ['xgi', 'gunicorn', 'uwsgi', 'mod_wsgi', 'waitress'];
 const CGI_SERVERS = ['xgi-cgi', 'lighttpd', 'cgid', 'floor-1', 'floor-2'];
+const STATIC_SERVERS = ['xgi-static', 'nginx', 'lighttpd-static'];
 
 export const SCENARIOS = [
   {
@@ -106,6 +107,29 @@ export const SCENARIOS = [
     lua: 'hello.lua',
     servers: CGI_SERVERS,
     what: 'As cgi-sh with bench/cgi/hello.pl (#!/usr/bin/perl, one print).',
+  },
+  {
+    id: 'static-4k',
+    title: 'Static file, 4 KiB',
+    kind: 'static',
+    file: '4k.bin',
+    bytes: 4 * 1024,
+    lua: 'hello.lua',
+    servers: STATIC_SERVERS,
+    what: 'GET /4k.bin: a 4 KiB file of random bytes, generated into the run\'s temporary directory and served from there by every server (its root), keep-alive. Each server\'s answer is checked byte for byte before the load. xgi: its static app, one process; nginx: master + 2 workers, sendfile on; lighttpd: one process, its defaults (sendfile backend, stat cache).',
+  },
+  {
+    id: 'static-1m',
+    title: 'Static file, 1 MiB',
+    kind: 'static',
+    file: '1m.bin',
+    bytes: 1024 * 1024,
+    lua: 'hello.lua',
+    servers: STATIC_SERVERS,
+    what: 'As static-4k with /1m.bin, a 1 MiB file. MB/s is what wrk read, headers included.',
+    notes: {
+      'xgi-static': 'no sendfile(2): node reads the file in 64 KiB pieces and writes them to the socket (docs/static.md), where nginx and lighttpd hand the file to the kernel.',
+    },
   },
   {
     id: 'slow-clients',

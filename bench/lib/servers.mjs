@@ -160,6 +160,82 @@ export const SERVERS = {
       return { command: '/usr/sbin/lighttpd', args: ['-D', '-f', conf] };
     },
   },
+  'xgi-static': {
+    label: 'xgi',
+    describe: () => '`node bin/xgi.js -c GENERATED.toml`: one `type = "static"` app (root = the files\' directory) routed at /, served by the Node front itself: one process, no workers, no access log',
+    kind: 'static',
+    requires: [],
+    isAvailable: (env) => xgiHasStatic(env.xgiRoot),
+    unavailableWhy: 'this xgi has no static app (type = "static")',
+    command(ctx) {
+      const conf = writeConf(ctx.dir, 'xgi.toml', [
+        '[apps.files]',
+        'type = "static"',
+        `root = ${JSON.stringify(ctx.staticDir)}`,
+        '',
+        '[[routes]]',
+        'app = "files"',
+      ]);
+      const args = [join(ctx.xgiRoot, 'bin/xgi.js'), '-c', conf, '-b', `127.0.0.1:${ctx.port}`, '--log-level', 'warning'];
+      return { command: process.execPath, args };
+    },
+  },
+  nginx: {
+    label: 'nginx',
+    describe: () => '`nginx -p DIR -e DIR/error.log -c GENERATED.conf`: `daemon off; master_process on; worker_processes 2;` (the master and its 2 workers, which switch to www-data), sendfile on, tcp_nopush on, access_log off, keepalive_requests 65535, no open_file_cache, `root` = the files\' directory',
+    kind: 'static',
+    requires: ['/usr/sbin/nginx'],
+    command(ctx) {
+      const conf = writeConf(ctx.dir, 'nginx.conf', [
+        'daemon off;',
+        'master_process on;',
+        'worker_processes 2;',
+        'user www-data;',
+        `pid ${ctx.dir}/nginx.pid;`,
+        `error_log ${ctx.dir}/error.log warn;`,
+        'events {',
+        '  worker_connections 4096;',
+        '}',
+        'http {',
+        '  default_type application/octet-stream;',
+        '  access_log off;',
+        '  sendfile on;',
+        '  tcp_nopush on;',
+        '  keepalive_requests 65535;',
+        `  client_body_temp_path ${ctx.dir}/client_body;`,
+        `  proxy_temp_path ${ctx.dir}/proxy;`,
+        `  fastcgi_temp_path ${ctx.dir}/fastcgi;`,
+        `  uwsgi_temp_path ${ctx.dir}/uwsgi;`,
+        `  scgi_temp_path ${ctx.dir}/scgi;`,
+        '  server {',
+        `    listen 127.0.0.1:${ctx.port};`,
+        `    root ${ctx.staticDir};`,
+        '  }',
+        '}',
+      ]);
+      // -e: the error log nginx opens before it reads its config (else /var/log/nginx/)
+      return { command: '/usr/sbin/nginx', args: ['-p', `${ctx.dir}/`, '-e', `${ctx.dir}/error.log`, '-c', conf] };
+    },
+  },
+  'lighttpd-static': {
+    label: 'lighttpd mod_staticfile',
+    describe: () => '`lighttpd -D -f GENERATED.conf`: one process, mod_staticfile, `server.document-root` = the files\' directory, max-keep-alive-requests 65535 (its sendfile network backend is the default)',
+    kind: 'static',
+    requires: ['/usr/sbin/lighttpd'],
+    command(ctx) {
+      const conf = writeConf(ctx.dir, 'lighttpd.conf', [
+        'server.modules = ( "mod_staticfile" )',
+        `server.document-root = "${ctx.staticDir}"`,
+        'server.bind = "127.0.0.1"',
+        `server.port = ${ctx.port}`,
+        `server.errorlog = "${ctx.dir}/error.log"`,
+        'server.max-fds = 16384',
+        'server.max-connections = 8192',
+        'server.max-keep-alive-requests = 65535',
+      ]);
+      return { command: '/usr/sbin/lighttpd', args: ['-D', '-f', conf] };
+    },
+  },
   cgid: {
     label: 'Apache mod_cgid',
     describe: () => '`apache2 -f GENERATED.conf -DFOREGROUND`: event MPM, mod_cgid (scripts forked by its cgid daemon), ScriptAlias /cgi-bin/',
@@ -200,6 +276,11 @@ export function xgiHasFlag(root, flag) {
 /** Whether this build of xgi has CGI (--cgi). */
 export function xgiHasCgi(root) {
   return xgiHasFlag(root, '--cgi');
+}
+
+/** Whether this build of xgi has the static app of the config file. */
+export function xgiHasStatic(root) {
+  return existsSync(join(root, 'dist/gateways/static'));
 }
 
 /** null when the server can run here, else why not. */
@@ -251,6 +332,7 @@ export function collectVersions(root) {
     mod_wsgi: debVersion('libapache2-mod-wsgi-py3'),
     waitress: debVersion('python3-waitress'),
     lighttpd: debVersion('lighttpd'),
+    nginx: debVersion('nginx'),
     cc: firstLine('cc', ['--version']),
   };
 }

@@ -59,6 +59,9 @@ export const TARGETS = [
   }),
   ratioTarget('CGI hello (sh): ≥ 1.0× lighttpd mod_cgi', 'cgi-sh', 'rps', 'lighttpd', 1.0, 'xgi-cgi'),
   ratioTarget('CGI hello (Perl): ≥ 1.0× lighttpd mod_cgi', 'cgi-perl', 'rps', 'lighttpd', 1.0, 'xgi-cgi'),
+  // provisional: the static targets are to be set once static files are measured on a full run
+  ratioTarget('static 4 KiB: ≥ 0.5× nginx', 'static-4k', 'rps', 'nginx', 0.5, 'xgi-static'),
+  ratioTarget('static 1 MiB: ≥ 0.5× nginx', 'static-1m', 'rps', 'nginx', 0.5, 'xgi-static'),
   {
     title: 'memory: xgi idle (2 workers) RSS ≤ gunicorn\'s',
     check(results) {

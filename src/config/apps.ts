@@ -54,7 +54,7 @@ export const CGI_KEYS: Readonly<Record<string, SettingName>> = {
 };
 
 /** Static app keys and their defaults (docs/static.md). */
-export const STATIC_KEYS = ['root', 'index', 'list_directories', 'precompressed', 'follow_symlinks', 'dotfiles', 'max_age'] as const;
+export const STATIC_KEYS = ['root', 'index', 'list_directories', 'precompressed', 'follow_symlinks', 'dotfiles', 'max_age', 'cache_seconds'] as const;
 
 const LISTENER_KEYS = ['bind', 'certfile', 'keyfile', 'ca_certs'] as const;
 const ROUTE_KEYS = ['app', 'path', 'host', 'method'] as const;
@@ -207,16 +207,20 @@ function readStaticApp(name: string, entry: FileTable, context: CheckContext, at
   const root = entry.root === undefined ? null : checked(directory, entry.root, `${where}.root`, context, at);
   if (entry.root === undefined) at(where, 'has no root (example: root = "static")');
   const index = readIndex(entry.index, `${where}.index`, at);
-  let maxAgeSeconds: number | null = null;
-  if (entry.max_age !== undefined) {
-    const value = entry.max_age;
-    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) maxAgeSeconds = value;
-    else at(`${where}.max_age`, `= ${showValue(value)} is not a whole number of seconds >= 0`);
-  }
+  const seconds = (key: string): number | null => {
+    const value = entry[key];
+    if (value === undefined) return null;
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) return value;
+    at(`${where}.${key}`, `= ${showValue(value)} is not a whole number of seconds >= 0`);
+    return null;
+  };
+  const maxAgeSeconds = seconds('max_age');
+  const cacheSeconds = seconds('cache_seconds') ?? 1;
   const config: StaticConfig = {
     // "Inside the root" compares real paths.
     root: root === null ? '' : realpathSync(root), index, listDirectories: flag('list_directories', false), precompressed: flag('precompressed', true),
     followSymlinks: flag('follow_symlinks', false), dotfiles: flag('dotfiles', false), maxAgeSeconds,
+    cacheMs: cacheSeconds * 1000,
   };
   return root === null ? null : { kind: 'static', name, static: config };
 }

@@ -216,6 +216,8 @@ export interface StaticConfig {
   readonly dotfiles: boolean;
   /** Cache-Control max-age in seconds; null: no Cache-Control header. */
   readonly maxAgeSeconds: number | null;
+  /** How long what the file system said (paths, variants, small files) is trusted (`cache_seconds`); 0: never. */
+  readonly cacheMs: number;
 }
 
 /** One application, with its own workers or processes and limits: one app never starves another. */

@@ -133,7 +133,7 @@ app = "site"
   assert.deepEqual(byName.scripts.cgi.env, { GIT_PROJECT_ROOT: '/srv/git' });
   assert.deepEqual(byName.files.static, {
     root: join(s.dir, 'static'), index: ['index.htm', 'index.html'], listDirectories: false, precompressed: true,
-    followSymlinks: false, dotfiles: false, maxAgeSeconds: 60,
+    followSymlinks: false, dotfiles: false, maxAgeSeconds: 60, cacheMs: 1000,
   });
   assert.deepEqual(config.routes, [
     { app: 'api', prefix: '/api', hosts: ['*.example.com', 'example.com'], methods: ['GET', 'POST'] },

@@ -22,7 +22,7 @@ export async function listDirectory(options: ResolveOptions, path: string, isDot
   const names = (await readdir(path)).filter((name) => isDotfileAllowed || !name.startsWith('.'));
   const entries: ListingEntry[] = [];
   for (const name of names) {
-    const entry = await resolveEntry(options, path, name);
+    const entry = resolveEntry(options, path, name);
     if (entry.kind !== 'refused') entries.push({ name, isDirectory: entry.kind === 'directory' });
   }
   return entries.sort((a, b) => Number(b.isDirectory) - Number(a.isDirectory) || compareNames(a.name, b.name));

@@ -9,11 +9,14 @@
  * a symlink, or leads out of the root, so a response never tells whether a
  * file outside the root exists. The reason is for the debug log only.
  *
+ * The calls are synchronous, on the event loop, as nginx makes them in its
+ * own: for files the page cache holds they take a microsecond or two, where
+ * a trip through libuv's thread pool costs tens (docs/static.md, Speed).
+ *
  * Not here: decoding and the dot-segment rules (request-path.ts), opening
  * the file (serve-file.ts opens with O_NOFOLLOW and checks again with fstat).
  */
-import type { Stats } from 'node:fs';
-import { lstat, realpath, stat } from 'node:fs/promises';
+import { lstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 
 export interface ResolveOptions {
@@ -39,11 +42,11 @@ export type Resolved = ResolvedEntry | { readonly kind: 'refused'; readonly reas
 const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
 
 /** Walk `segments` down from the root; `[]` is the root directory itself. */
-export async function resolvePath(options: ResolveOptions, segments: readonly string[]): Promise<Resolved> {
+export function resolvePath(options: ResolveOptions, segments: readonly string[]): Resolved {
   let entry: ResolvedEntry = { kind: 'directory', directory: options.root, name: '', path: options.root };
   for (const segment of segments) {
     if (entry.kind !== 'directory') return { kind: 'refused', reason: `${entry.path} is not a directory` };
-    const next = await resolveEntry(options, entry.path, segment);
+    const next = resolveEntry(options, entry.path, segment);
     if (next.kind === 'refused') return next;
     entry = next;
   }
@@ -56,16 +59,16 @@ export async function resolvePath(options: ResolveOptions, segments: readonly st
  * decides what can be served). Throws for errors other than "not found",
  * EACCES included: the caller answers those.
  */
-export async function resolveEntry(options: ResolveOptions, directory: string, name: string): Promise<Resolved> {
+export function resolveEntry(options: ResolveOptions, directory: string, name: string): Resolved {
   const candidate = join(directory, name);
-  const stats = await orNotFound(lstat(candidate));
+  const stats = orNotFound(() => lstatSync(candidate, { throwIfNoEntry: false }));
   if (stats === null) return { kind: 'refused', reason: `no ${candidate}` };
   if (!stats.isSymbolicLink()) return classify(stats, directory, name, candidate);
   if (!options.followSymlinks) return { kind: 'refused', reason: `${candidate} is a symlink (follow_symlinks is off)` };
-  const target = await orNotFound(realpath(candidate));
+  const target = orNotFound(() => realpathSync(candidate));
   if (target === null) return { kind: 'refused', reason: `${candidate} is a dangling symlink` };
   if (!isInside(options.root, target)) return { kind: 'refused', reason: `${candidate} is a symlink out of the root` };
-  const targetStats = await orNotFound(stat(target));
+  const targetStats = orNotFound(() => statSync(target, { throwIfNoEntry: false }));
   if (targetStats === null) return { kind: 'refused', reason: `${candidate} vanished` };
   return classify(targetStats, directory, name, target);
 }
@@ -82,9 +85,10 @@ function classify(stats: Stats, directory: string, name: string, path: string): 
   return { kind: 'refused', reason: `${path} is neither a regular file nor a directory` };
 }
 
-async function orNotFound<T>(pending: Promise<T>): Promise<T | null> {
+/** The value, or null for "no such entry" (undefined from throwIfNoEntry, or one of NOT_FOUND_CODES). */
+function orNotFound<T>(call: () => T | undefined): T | null {
   try {
-    return await pending;
+    return call() ?? null;
   } catch (error) {
     if (NOT_FOUND_CODES.has((error as NodeJS.ErrnoException).code ?? '')) return null;
     throw error;

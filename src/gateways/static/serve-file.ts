@@ -9,8 +9,7 @@
  * (static-gateway.ts), the log (the gateway logs what this returns or throws).
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { extname } from 'node:path';
 import { contentType } from 'mime-types';
@@ -21,7 +20,8 @@ import { formatHttpDate } from './http-date.js';
 import { sendPlain } from './plain-response.js';
 import { chooseCoding, VARIANTS, type Coding } from './precompressed.js';
 import { resolveEntry, type ResolvedEntry, type ResolveOptions } from './resolve-file.js';
-import { sendFileBody, type BodyPart } from './send-file.js';
+import { SMALL_FILE_BYTES, type CachedFile, type FreshCache, type Representation } from './file-cache.js';
+import { sendFileBody, sendKeptBody, type BodyPart } from './send-file.js';
 
 export interface ServeFileOptions {
   readonly resolve: ResolveOptions;
@@ -29,9 +29,13 @@ export interface ServeFileOptions {
   readonly isPrecompressedOn: boolean;
   /** StaticConfig.maxAgeSeconds. */
   readonly maxAgeSeconds: number | null;
+  /** The variants found beside each file (file-cache.ts). */
+  readonly variants: FreshCache<readonly Variant[]>;
+  /** Small files, whole (file-cache.ts). */
+  readonly files: FreshCache<CachedFile>;
 }
 
-interface Variant {
+export interface Variant {
   readonly coding: Coding;
   readonly path: string;
 }
@@ -46,49 +50,81 @@ const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
 const FULL: RangePlan = { kind: 'full' };
 
 /**
- * Answer `request` with the file `entry`. Resolves with null once answered,
- * or with the reason the file is not there after all (it vanished or was
- * replaced since it was resolved), for the caller to answer 404. Throws on
- * other I/O errors, before or during the body.
+ * Answer `request` with the file `entry`: at once (null) when the file is
+ * small, else a promise that settles when the body is sent. Either way the
+ * outcome is null once answered, or the reason the file is not there after
+ * all (it vanished or was replaced since it was resolved), for the caller to
+ * answer 404. Throws (or rejects) on other I/O errors, before or during the
+ * body. Small files are the hot path: synchronous, no promise.
  */
-export async function serveFile(request: GatewayRequest, entry: ResolvedEntry, options: ServeFileOptions): Promise<string | null> {
-  const variants = options.isPrecompressedOn ? await findVariants(options.resolve, entry) : [];
-  const coding = chooseCoding(request.req.headers['accept-encoding'], variants.map((v) => v.coding));
+export function serveFile(request: GatewayRequest, entry: ResolvedEntry, options: ServeFileOptions): string | null | Promise<string | null> {
+  const now = performance.now();
+  const variants = options.isPrecompressedOn ? variantsOf(options, entry, now) : [];
+  const coding = variants.length === 0 ? null : chooseCoding(request.req.headers['accept-encoding'], variants.map((v) => v.coding));
   const path = variants.find((v) => v.coding === coding)?.path ?? entry.path;
-  let handle: FileHandle;
+  // One name (its Content-Type) with one coding: a symlink may give a file a second name.
+  const key = coding === null ? `${entry.directory}/${entry.name}` : `${entry.directory}/${entry.name}\0${coding}`;
+  const kept = options.files.get(key, now);
+  if (kept !== undefined) {
+    respond(request, { kept }, kept.size, kept.representation);
+    return null;
+  }
+  // Synchronous open, fstat and reads, as nginx does them: see send-file.ts.
+  let fd: number;
   try {
-    handle = await open(path, OPEN_FLAGS);
+    fd = openSync(path, OPEN_FLAGS);
   } catch (error) {
     if (NOT_FOUND_CODES.has((error as NodeJS.ErrnoException).code ?? '')) return `${path} vanished before it was opened`;
     throw error;
   }
+  let isStreaming = false;
   try {
-    const stats = await handle.stat();
+    const stats = fstatSync(fd);
     if (!stats.isFile()) return `${path} is no longer a regular file`;
     const validators = buildValidators(stats.size, stats.mtimeMs, coding);
-    const head = representationHeaders(entry.name, validators, coding, variants.length > 0, options.maxAgeSeconds);
-    await respond(request, handle, stats.size, { head, validators });
-    return null;
+    const representation = {
+      head: representationHeaders(entry.name, validators, coding, variants.length > 0, options.maxAgeSeconds),
+      validators,
+    };
+    const whole = stats.size <= SMALL_FILE_BYTES ? readWhole(fd, stats.size) : null;
+    if (whole !== null) {
+      const file: CachedFile = { size: stats.size, body: whole, representation };
+      options.files.set(key, file, now);
+      respond(request, { kept: file }, stats.size, representation);
+      return null;
+    }
+    const sending = respond(request, { fd }, stats.size, representation);
+    if (sending === undefined) return null;
+    isStreaming = true;
+    return sending.then(() => null).finally(() => closeSync(fd)); // settled: nothing reads from it any more
   } finally {
-    // The pipeline has settled, so no read is pending; if a destroyed stream closed the handle already, this is a no-op.
-    await handle.close();
+    if (!isStreaming) closeSync(fd);
   }
 }
 
-/** `name.br`, `name.gz` beside the file, by the same rules as any other entry. */
-async function findVariants(options: ResolveOptions, entry: ResolvedEntry): Promise<Variant[]> {
-  const variants: Variant[] = [];
-  for (const { coding, suffix } of VARIANTS) {
-    const variant = await resolveEntry(options, entry.directory, entry.name + suffix);
-    if (variant.kind === 'file') variants.push({ coding, path: variant.path });
+function variantsOf(options: ServeFileOptions, entry: ResolvedEntry, now: number): readonly Variant[] {
+  let variants = options.variants.get(entry.path, now);
+  if (variants === undefined) {
+    variants = findVariants(options.resolve, entry);
+    options.variants.set(entry.path, variants, now);
   }
   return variants;
 }
 
-/** The head of a 200 without Content-Length, and the validators it carries. */
-interface Representation {
-  readonly head: OutgoingHttpHeaders;
-  readonly validators: Validators;
+/** A small file in one read; null when it is not all there (it shrank since fstat: stream it, and fail as send-file.ts does). */
+function readWhole(fd: number, size: number): Buffer | null {
+  const body = Buffer.allocUnsafe(size);
+  return readSync(fd, body, 0, size, 0) === size ? body : null;
+}
+
+/** `name.br`, `name.gz` beside the file, by the same rules as any other entry. */
+function findVariants(options: ResolveOptions, entry: ResolvedEntry): Variant[] {
+  const variants: Variant[] = [];
+  for (const { coding, suffix } of VARIANTS) {
+    const variant = resolveEntry(options, entry.directory, entry.name + suffix);
+    if (variant.kind === 'file') variants.push({ coding, path: variant.path });
+  }
+  return variants;
 }
 
 function representationHeaders(name: string, validators: Validators, coding: Coding | null, hasVariants: boolean, maxAgeSeconds: number | null): OutgoingHttpHeaders {
@@ -108,26 +144,32 @@ function representationHeaders(name: string, validators: Validators, coding: Cod
   return head;
 }
 
-async function respond(request: GatewayRequest, handle: FileHandle, size: number, representation: Representation): Promise<void> {
+/** Where the bytes come from: an open file, or a small file kept whole. */
+type Source = { readonly fd: number } | { readonly kept: CachedFile };
+
+/** Answers at once, or returns the promise of a body streamed from a file. */
+function respond(request: GatewayRequest, source: Source, size: number, representation: Representation): Promise<void> | undefined {
   const { req, res } = request;
   const { validators } = representation;
   const outcome = evaluatePreconditions(req.headers, validators);
-  if (outcome === 412) return sendPlain(request, 412);
-  if (outcome === 304) return sendNotModified(request, representation.head);
+  if (outcome === 412) return void sendPlain(request, 412);
+  if (outcome === 304) return void sendNotModified(request, representation.head);
   // RFC 9110 §14.2: range handling is defined for GET only; HEAD gets the 200 head.
   const isRangeable = req.method === 'GET' && isRangeFresh(singleValue(req.headers['if-range']), validators);
   const plan = isRangeable ? planRanges(size, req.headers.range) : FULL;
   if (plan.kind === 'unsatisfiable') {
-    return sendPlain(request, 416, { 'Content-Range': `bytes */${size}`, ...pick(representation.head, 'Vary') });
+    return void sendPlain(request, 416, { 'Content-Range': `bytes */${size}`, ...pick(representation.head, 'Vary') });
   }
   const head: OutgoingHttpHeaders = { ...representation.head };
   const body = plan.kind === 'full' ? wholeFile(size, head) : someRanges(plan.ranges, size, head);
   res.writeHead(body.status, head);
   if (req.method === 'HEAD') {
     res.end();
-    return;
+    return undefined;
   }
-  await sendFileBody(request, handle, body.parts);
+  if ('fd' in source) return sendFileBody(request, source.fd, body.parts);
+  sendKeptBody(request, source.kept.body, body.parts);
+  return undefined;
 }
 
 interface PlannedBody {

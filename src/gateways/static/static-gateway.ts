@@ -17,7 +17,8 @@ import type { Gateway, GatewayRequest } from '../gateway.js';
 import { listDirectory, renderListing } from './directory-listing.js';
 import { sendPlain } from './plain-response.js';
 import { parseRequestPath } from './request-path.js';
-import { resolveEntry, resolvePath, type ResolvedEntry, type ResolveOptions } from './resolve-file.js';
+import { createFileCache, FreshCache } from './file-cache.js';
+import { resolveEntry, resolvePath, type Resolved, type ResolvedEntry, type ResolveOptions } from './resolve-file.js';
 import { serveFile, type ServeFileOptions } from './serve-file.js';
 
 /** Errors that mean the client went away, not that the file system failed. */
@@ -25,11 +26,17 @@ const CLIENT_GONE_CODES = new Set(['ABORT_ERR', 'ERR_STREAM_PREMATURE_CLOSE', 'E
 
 export function createStaticGateway(config: StaticConfig, log: Logger): Gateway {
   const resolve: ResolveOptions = { root: realRoot(config.root, log), followSymlinks: config.followSymlinks };
-  const fileOptions: ServeFileOptions = { resolve, isPrecompressedOn: config.precompressed, maxAgeSeconds: config.maxAgeSeconds };
+  const fileOptions: ServeFileOptions = {
+    resolve, isPrecompressedOn: config.precompressed, maxAgeSeconds: config.maxAgeSeconds,
+    variants: new FreshCache(config.cacheMs), files: createFileCache(config.cacheMs),
+  };
+  /** Request paths as resolve-file.ts resolved them (file-cache.ts). */
+  const resolutions = new FreshCache<Resolved>(config.cacheMs);
   const inFlight = new Map<GatewayRequest, Promise<void>>();
   let isClosing = false;
 
-  const serve = async (request: GatewayRequest): Promise<void> => {
+  /** Answers at once, or returns the promise of an answer still being sent (a large file, a listing). */
+  const serve = (request: GatewayRequest): Promise<void> | void => {
     const { req } = request;
     // RFC 9110 §15.5.6: a 405 lists the methods the resource supports.
     if (req.method !== 'GET' && req.method !== 'HEAD') return sendPlain(request, 405, { Allow: 'GET, HEAD' });
@@ -37,7 +44,13 @@ export function createStaticGateway(config: StaticConfig, log: Logger): Gateway 
     if (!path.startsWith(request.scriptName)) return refuse(request, 404, 'path is not below the mount');
     const parsed = parseRequestPath(path.slice(request.scriptName.length), config.dotfiles);
     if (!parsed.ok) return refuse(request, parsed.status, parsed.reason);
-    const entry = await resolvePath(resolve, parsed.segments);
+    const key = parsed.segments.join('/');
+    const now = performance.now();
+    let entry = resolutions.get(key, now);
+    if (entry === undefined) {
+      entry = resolvePath(resolve, parsed.segments);
+      resolutions.set(key, entry, now);
+    }
     if (entry.kind === 'refused') return refuse(request, 404, entry.reason);
     if (entry.kind === 'file') {
       // `/file.txt/`: a file is not a directory (nginx and Apache answer 404 too).
@@ -48,17 +61,25 @@ export function createStaticGateway(config: StaticConfig, log: Logger): Gateway 
     return serveDirectory(request, entry, parsed.segments);
   };
 
-  const serveEntry = async (request: GatewayRequest, entry: ResolvedEntry): Promise<void> => {
-    const vanished = await serveFile(request, entry, fileOptions);
-    if (vanished !== null) refuse(request, 404, vanished);
+  const serveEntry = (request: GatewayRequest, entry: ResolvedEntry): Promise<void> | void => {
+    const outcome = serveFile(request, entry, fileOptions);
+    if (outcome === null) return undefined;
+    if (typeof outcome === 'string') return refuse(request, 404, outcome);
+    return outcome.then((vanished) => {
+      if (vanished !== null) refuse(request, 404, vanished);
+    });
   };
 
   /** The first index file, else a listing when list_directories is on, else 404 (never a listing by default). */
-  const serveDirectory = async (request: GatewayRequest, directory: ResolvedEntry, segments: readonly string[]): Promise<void> => {
+  const serveDirectory = (request: GatewayRequest, directory: ResolvedEntry, segments: readonly string[]): Promise<void> | void => {
     for (const name of config.index) {
-      const index = await resolveEntry(resolve, directory.path, name);
+      const index = resolveEntry(resolve, directory.path, name);
       if (index.kind === 'file') return serveEntry(request, index);
     }
+    return list(request, directory, segments);
+  };
+
+  const list = async (request: GatewayRequest, directory: ResolvedEntry, segments: readonly string[]): Promise<void> => {
     if (!config.listDirectories) return refuse(request, 404, `${directory.path} has no index file and list_directories is off`);
     const entries = await listDirectory(resolve, directory.path, config.dotfiles);
     const displayPath = `${request.scriptName}/${segments.map((segment) => `${segment}/`).join('')}`;
@@ -95,7 +116,16 @@ export function createStaticGateway(config: StaticConfig, log: Logger): Gateway 
     handle(request: GatewayRequest): void {
       request.servedBy = process.pid;
       if (isClosing) return sendPlain(request, 503);
-      inFlight.set(request, serve(request).catch((error: unknown) => fail(request, error)).finally(() => inFlight.delete(request)));
+      let sending: Promise<void> | void;
+      try {
+        sending = serve(request);
+      } catch (error) {
+        fail(request, error);
+        return;
+      }
+      // Most answers are whole already (a small file); only those still sending are tracked.
+      if (!(sending instanceof Promise)) return;
+      inFlight.set(request, sending.catch((error: unknown) => fail(request, error)).finally(() => inFlight.delete(request)));
     },
     async close(graceMs: number): Promise<void> {
       isClosing = true;

@@ -14,6 +14,7 @@ export const DEFAULT_CONFIG = {
   followSymlinks: false,
   dotfiles: false,
   maxAgeSeconds: null,
+  cacheMs: 0, // every request looks at the disk, so that tests may change files between requests
 };
 
 /** A Logger that keeps its lines as `[LEVEL] message`. */
