@@ -7,7 +7,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 const PACKAGES = [
   'python3', // Debian's /usr/bin/python3, where python3-* packages live
   'python3-flask', // the Flask end-to-end test (--python /usr/bin/python3)
-  'curl', // the README transcript test
+  'curl', // the README transcript test; test/server/tls.test.js (Debian's curl speaks HTTP/2: curl -V lists HTTP2)
+  'openssl', // test/helpers/tls.js: throwaway certificates for the TLS and HTTP/2 tests
   'haproxy', // test/security/haproxy.test.js: two xgi behind a real load balancer (PROXY protocol v2)
   'git', // CGI: git clone/push through git http-backend (test/gateways/cgi/git.test.js)
   'perl', // CGI: Perl fixture scripts

@@ -119,7 +119,10 @@ async function run(config: Config, reread: () => LoadResult): Promise<void> {
     hosts: route.hosts, prefix: route.prefix, methods: route.methods, gateway: gateways.get(route.app) as Gateway,
   })));
   const inherited = systemdBinds(process.env, process.pid);
-  const front = createFront(inherited === null ? config.server : { ...config.server, binds: inherited }, router, log);
+  // Sockets from systemd serve TLS when --certfile/--keyfile say so, as a --bind would.
+  const tls = config.server.binds[0]?.tls;
+  const adopted = inherited?.map((bind) => (tls === undefined ? bind : { ...bind, tls })) ?? null;
+  const front = createFront(adopted === null ? config.server : { ...config.server, binds: adopted }, router, log);
   const parts: Parts = { front, wsgiApps, closers, log, pidfile: null };
   let isShuttingDown = false;
   const shutdown = (how: Shutdown): void => {

@@ -6,9 +6,13 @@
  *
  * Deliberately left out: headers whose names contain `_` (they would pose as
  * real ones: `X_Forwarded_For` vs `X-Forwarded-For`; only `--header-map
- * dangerous` keeps them) and `Proxy` (httpoxy:
- * HTTP_PROXY must never be set). Gateway-specific variables
- * (GATEWAY_INTERFACE, SCRIPT_FILENAME, wsgi.*) are added by each gateway.
+ * dangerous` keeps them), `Proxy` (httpoxy: HTTP_PROXY must never be set)
+ * and HTTP/2's pseudo-header fields (`:authority`, `:path`, ...: the front
+ * gives an HTTP/2 request the Host field :authority stands for, and the rest
+ * are REQUEST_METHOD, REQUEST_URI and the scheme already). Gateway-specific
+ * variables (GATEWAY_INTERFACE, SCRIPT_FILENAME, wsgi.*) are added by each
+ * gateway. HTTPS=on over TLS is shared: Apache sets it for CGI, PHP reads it
+ * from FastCGI params, and WSGI apps that predate wsgi.url_scheme look for it.
  */
 import type { IncomingMessage } from 'node:http';
 import type { ClientView } from './gateway.js';
@@ -96,8 +100,9 @@ export function plainAddress(address: string | undefined): string {
 /**
  * The meta-variables every gateway shares: REQUEST_METHOD, SCRIPT_NAME,
  * PATH_INFO, QUERY_STRING, CONTENT_TYPE, CONTENT_LENGTH, SERVER_NAME,
- * SERVER_PORT, SERVER_PROTOCOL, REMOTE_ADDR, REMOTE_PORT, REQUEST_URI and
- * HTTP_* (repeated headers joined with ", ", cookies with "; ").
+ * SERVER_PORT, SERVER_PROTOCOL (`HTTP/2.0` on HTTP/2, as Apache's
+ * mod_http2 says), REMOTE_ADDR, REMOTE_PORT, REQUEST_URI, HTTPS (`on` over
+ * TLS) and HTTP_* (repeated headers joined with ", ", cookies with "; ").
  */
 export function buildMetaVariables(input: MetaVariableInput): MetaVariables {
   const { req, scriptName } = input;
@@ -119,6 +124,7 @@ export function buildMetaVariables(input: MetaVariableInput): MetaVariables {
   const forwardedHost = input.client?.forwardedHost ?? null;
   if (forwardedHost !== null) setHttpHost(vars, forwardedHost);
   addServerName(vars, req, input.urlScheme, forwardedHost ?? req.headers.host);
+  if (input.urlScheme === 'https') vars.push(['HTTPS', 'on']);
   const contentType = req.headers['content-type'];
   if (contentType !== undefined) vars.push(['CONTENT_TYPE', contentType]);
   if (input.bufferedBodyBytes !== null) {
@@ -141,7 +147,8 @@ function addHeaders(vars: MetaVariables, raw: string[], dropped: ReadonlySet<str
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
-    if (!keepsUnderscores && name.includes('_')) continue;
+    // A pseudo-header field (HTTP/2) begins with ':', which no HTTP/1.x field name can.
+    if ((!keepsUnderscores && name.includes('_')) || name.charCodeAt(0) === 0x3a) continue;
     const lower = name.toLowerCase();
     if (dropped.has(lower)) continue;
     const key = httpName(name);

@@ -11,10 +11,12 @@
  * `maxWaiting` (the listen backlog) new ones are closed, as a full backlog
  * refuses them. Then the PROXY header, when this peer must send one, is read
  * and taken off, and the socket goes to node:http's own connection listener,
- * which parses the rest with llhttp. Nothing here reads HTTP.
+ * which parses the rest with llhttp (or, on a TLS listener, to node:tls's,
+ * which begins the handshake: a PROXY header comes before TLS). Nothing here
+ * reads HTTP.
  */
-import type { Server } from 'node:http';
-import type { Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { Server as TlsServer } from 'node:tls';
 import type { Logger } from '../log/logger.js';
 import type { AddressTrust } from './address-trust.js';
 import { MAX_PROXY_HEADER_BYTES, parseProxyHeader, type ProxiedAddress } from './proxy-protocol.js';
@@ -30,7 +32,7 @@ export interface GateOptions {
 }
 
 export interface ConnectionGate {
-  /** Put the gate in front of `server` (before it listens). */
+  /** Put the gate in front of `server`, node:http's or node:http2's secure one (before it listens). */
   attach(server: Server): void;
   /** The client a PROXY header named for this connection, or null. */
   proxiedPeer(socket: Socket): ProxiedAddress | null;
@@ -102,6 +104,9 @@ export function createConnectionGate(options: GateOptions, log: Logger): Connect
       server.removeAllListeners('connection');
       // net.Server reads this on every accept; http.Server does not take it as an option.
       (server as Server & { pauseOnConnect: boolean }).pauseOnConnect = true;
+      // A TLSSocket reads the socket's handle itself, bytes already read (after a
+      // PROXY header) first; resuming the socket too would hand those to no one.
+      const isTls = server instanceof TlsServer;
       const handOver = (socket: Socket): void => {
         pending.delete(socket);
         if (isClosed) {
@@ -110,7 +115,7 @@ export function createConnectionGate(options: GateOptions, log: Logger): Connect
         }
         socket.off('error', ignoreEarlyError);
         httpListener.call(server, socket);
-        socket.resume();
+        if (!isTls) socket.resume();
       };
       server.on('connection', (socket: Socket) => onConnection(socket, handOver));
     },

@@ -41,13 +41,15 @@ export const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::[0
 /**
  * The client, scheme and host of one request whose connection is from
  * `peer`; null when nothing changes (no forwarding headers, or an untrusted
- * peer): the peer is the client and the scheme is http.
+ * peer): the peer is the client and the scheme is the connection's own
+ * (`ownScheme`: https on a TLS listener), which is also what a trusted proxy
+ * that names no scheme leaves it at.
  */
-export function resolveClient(headers: IncomingHttpHeaders, peer: ClientView, trust: AddressTrust): ClientResolution | null {
+export function resolveClient(headers: IncomingHttpHeaders, peer: ClientView, trust: AddressTrust, ownScheme: 'http' | 'https' = 'http'): ClientResolution | null {
   if (!FORWARDING_HEADERS.some((name) => headers[name] !== undefined)) return null;
   if (!trust.trusts(peer.address === '' ? undefined : peer.address)) return null;
   const view = (headers.forwarded === undefined ? null : parseForwarded(headers.forwarded)) ?? xForwarded(headers);
-  const scheme = schemeOf(view.proto, headers);
+  const scheme = schemeOf(view.proto, headers, ownScheme);
   if (typeof scheme === 'object') return { ok: false, reason: scheme.problem };
   const client = clientOf(view.hops, trust) ?? peer;
   const host = view.host !== undefined && view.host !== '' && HOST.test(view.host) ? view.host : null;
@@ -71,7 +73,7 @@ function clientOf(hops: ReadonlyArray<Hop | null>, trust: AddressTrust): Hop | n
   return believed;
 }
 
-function schemeOf(proto: string | undefined, headers: IncomingHttpHeaders): 'http' | 'https' | { problem: string } {
+function schemeOf(proto: string | undefined, headers: IncomingHttpHeaders, ownScheme: 'http' | 'https'): 'http' | 'https' | { problem: string } {
   const signals: Array<[string, boolean]> = [];
   if (proto !== undefined) {
     const value = proto.toLowerCase();
@@ -82,7 +84,7 @@ function schemeOf(proto: string | undefined, headers: IncomingHttpHeaders): 'htt
   if (protocol !== undefined) signals.push(['X-Forwarded-Protocol', protocol.toLowerCase() === 'ssl']);
   const ssl = lastOf(headers['x-forwarded-ssl']);
   if (ssl !== undefined) signals.push(['X-Forwarded-Ssl', ssl.toLowerCase() === 'on']);
-  if (signals.length === 0) return 'http';
+  if (signals.length === 0) return ownScheme;
   const isSecure = signals[0]?.[1] === true;
   if (signals.some(([, secure]) => secure !== isSecure)) {
     return { problem: `the proxy's scheme headers disagree (${signals.map(([name, secure]) => `${name}: ${secure ? 'https' : 'http'}`).join(', ')})` };

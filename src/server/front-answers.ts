@@ -10,11 +10,16 @@
  * own body broke (400 in its place, its gateway told to stop), or a
  * pipelined request after it did (the answer in flight finishes, then the
  * connection closes, so no bytes of ours land inside a response).
+ *
+ * On HTTP/2 the same answers end one stream, never the connection its other
+ * streams share: an answer before the body is read is followed by
+ * RST_STREAM NO_ERROR (http2-response.ts), a cut is RST_STREAM INTERNAL_ERROR.
  */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log/logger.js';
 import { answer, type FrontRequest } from './front-request.js';
+import { Http2Response } from './http2-response.js';
 import type { Refusal } from './request-checks.js';
 
 /** node:http's error codes that are not a plain 400. */
@@ -56,8 +61,9 @@ export class FrontAnswers {
     const { req, res } = request;
     this.#note(status, `request ${request.id} ${req.method} ${truncate(req.url)} from ${peerOf(req.socket)}: ${why}`);
     request.end();
-    if (res.headersSent) req.socket.destroy();
-    else this.#close(res, status);
+    if (!res.headersSent) this.#close(res, status);
+    else if (res instanceof Http2Response) res.cut();
+    else req.socket.destroy();
   }
 
   readonly onClientError = (error: NodeJS.ErrnoException, socket: Socket): void => {
@@ -94,6 +100,12 @@ export class FrontAnswers {
     socket.on('error', () => socket.destroy());
     this.#note(400, `405 for CONNECT ${truncate(req.url)} from ${peerOf(socket)}: no tunnels here`);
     socket.end('HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+  };
+
+  /** CONNECT on an HTTP/2 stream (node's compatibility layer hands over the response, not a socket). */
+  readonly onStreamConnect = (req: IncomingMessage, res: ServerResponse): void => {
+    this.#note(400, `405 for CONNECT ${truncate(req.headers[':authority'] as string | undefined)} from ${peerOf(req.socket)}: no tunnels here`);
+    this.#close(res, 405);
   };
 
   #close(res: ServerResponse, status: number): void {

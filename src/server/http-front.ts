@@ -1,15 +1,27 @@
 /**
  * The HTTP front: node:http (llhttp, strict, never insecureHTTPParser)
- * servers on every bind, behind the connection gate (connection-gate.ts:
- * `--worker-connections`, PROXY protocol). Per request: the checks llhttp
- * leaves to us (request-checks.ts), who the client is (forwarded.ts), the
- * body's limit and idle timeout (body-guard.ts), body buffering, routing to
- * a gateway, the access log, and graceful drain. It knows the Gateway
- * interface, never a particular gateway, and reads no HTTP bytes itself.
+ * servers on every bind, and on a bind with TLS node:http2's secure server
+ * (secure-server.ts: HTTP/2 by ALPN, HTTP/1.1 over TLS as the fallback),
+ * behind the connection gate (connection-gate.ts: `--worker-connections`,
+ * PROXY protocol). Per request, whatever the protocol: the checks the parser
+ * leaves to us (request-checks.ts, http2-request.ts), who the client is
+ * (forwarded.ts), the body's limit and idle timeout (body-guard.ts), body
+ * buffering, routing to a gateway, the access log, and graceful drain. It
+ * knows the Gateway interface, never a particular gateway, and reads no HTTP
+ * bytes itself.
+ *
+ * An HTTP/2 stream takes the same path as an HTTP/1.1 request: node's
+ * compatibility objects stand in for IncomingMessage and ServerResponse, with
+ * a Host field (http2-request.ts) and a response that takes HTTP/1.1 heads
+ * (http2-response.ts), so gateways need not know HTTP/2. Plain-HTTP listeners
+ * pay nothing for it.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { ServerConfig } from '../config/config.js';
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Server, Socket } from 'node:net';
+import type { BindAddress, ServerConfig } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
+import type { ClientView } from '../gateways/gateway.js';
 import type { Router } from '../router.js';
 import { addressTrust } from './address-trust.js';
 import { guardBody, type BodyViolation } from './body-guard.js';
@@ -17,9 +29,11 @@ import { createConnectionGate } from './connection-gate.js';
 import { resolveClient } from './forwarded.js';
 import { FrontAnswers } from './front-answers.js';
 import { FrontRequest, peerView } from './front-request.js';
+import { addHostField, checkHttp2Request, hasUnknownLength, isHttp2Request } from './http2-request.js';
 import { describeAddress, listen } from './listeners.js';
 import { collectBody } from './request-body.js';
 import { checkRequest, maxHeadBytes, type Refusal } from './request-checks.js';
+import { createSecureServer, rawSocketOf, type Http1Options } from './secure-server.js';
 
 export interface Front {
   /** Bind every address; resolves with their descriptions (`http://127.0.0.1:8000`). */
@@ -31,9 +45,25 @@ export interface Front {
 /** Connections that may wait unread beyond --worker-connections: the listen backlog's size. */
 const MAX_WAITING_CONNECTIONS = 2048;
 
+/** How a request came: plain HTTP/1.x, HTTP/1.1 over TLS, or an HTTP/2 stream (always over TLS). */
+type Arrival = 'http' | 'https' | 'h2';
+
+/** One bound server and what starting and stopping it takes. */
+interface Listener {
+  readonly server: Server;
+  readonly bind: BindAddress;
+  readonly scheme: 'http' | 'https';
+  /** Just before listening (a TLS listener reads its certificate files). */
+  prepare(): void;
+  /** Stop accepting; close idle connections, let busy ones finish. */
+  drain(): void;
+  /** Close every connection now. */
+  closeAll(): void;
+}
+
 export function createFront(config: ServerConfig, router: Router, log: Logger): Front {
   const { limits } = config;
-  const servers: Server[] = [];
+  const listeners: Listener[] = [];
   const forwardedTrust = addressTrust(config.proxies.forwardedAllowIps);
   const gate = createConnectionGate({
     maxConnections: limits.connections,
@@ -48,21 +78,24 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
   let onIdle: (() => void) | null = null;
   let isDraining = false;
 
-  const handle = (req: IncomingMessage, res: ServerResponse, isExpectContinue: boolean): void => {
+  /** One request, from any listener; `arrival` costs a plain listener a string compare or two. */
+  const handle = (req: IncomingMessage, res: ServerResponse, isExpectContinue: boolean, arrival: Arrival): void => {
     // Clocks are read only for the access log: they cost on the hot path.
     const startMs = log.hasAccessLog ? Date.now() : 0;
     const started = log.hasAccessLog ? performance.now() : 0;
-    const request = new FrontRequest(nextId++, req, res, peerView(req.socket, gate.proxiedPeer(req.socket)), limits.headerMap === 'dangerous');
+    const request = new FrontRequest(nextId++, req, res, peerOf(req.socket, arrival), limits.headerMap === 'dangerous');
+    if (arrival !== 'http') request.urlScheme = 'https';
     inFlight.add(request);
     answers.track(request);
-    // Draining: answer, then close, so that no client or load balancer sends another request here.
+    // Draining: answer, then close, so that no client or load balancer sends another request here
+    // (an HTTP/2 session was sent GOAWAY instead; the flag is then unused).
     if (isDraining) res.shouldKeepAlive = false;
     res.once('close', () => {
       inFlight.delete(request);
       if (inFlight.size === 0 && onIdle !== null) onIdle();
       if (log.hasAccessLog) logAccess(log, request, startMs, started);
     });
-    const refusal = checkRequest(req, limits) ?? applyClient(request);
+    const refusal = (arrival === 'h2' ? checkStream(req) : checkRequest(req, limits)) ?? applyClient(request);
     if (refusal !== null) {
       answers.refuse(request, refusal);
       return;
@@ -75,19 +108,33 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
     }
     request.scriptName = match.scriptName;
     const length = req.headers['content-length'];
-    if (req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')) {
+    // A body of unknown length: chunked on HTTP/1.1, DATA frames without Content-Length on HTTP/2.
+    const isLengthUnknown = arrival === 'h2' ? hasUnknownLength(req as unknown as Http2ServerRequest) : req.headers['transfer-encoding'] !== undefined;
+    if (isLengthUnknown || (length !== undefined && length !== '0')) {
       guardBody(req, { limitBytes: limits.bodyBytes, idleMs: limits.bodyTimeoutMs }, (violation) => onBodyViolation(request, violation));
     }
-    collectBody(req, { limitBytes: config.requestBufferBytes, isExpectContinue }, (body) => {
+    collectBody(req, { limitBytes: config.requestBufferBytes, isExpectContinue, isLengthUnknown }, (body) => {
       if (request.isEnded) return;
       request.body = body;
       match.gateway.handle(request);
     });
   };
 
+  /** The connection's peer, or the client its PROXY header named (kept by the gate on the socket under TLS). */
+  const peerOf = (socket: Socket, arrival: Arrival): ClientView =>
+    peerView(socket, gate.proxiedPeer(arrival === 'http' ? socket : rawSocketOf(socket)));
+
+  /** An HTTP/2 request's checks; once they pass, it has the Host field :authority stands for. */
+  const checkStream = (req: IncomingMessage): Refusal | null => {
+    const stream = req as unknown as Http2ServerRequest;
+    const refusal = checkHttp2Request(stream, limits);
+    if (refusal === null) addHostField(stream);
+    return refusal;
+  };
+
   /** Forwarded / X-Forwarded-* from a trusted peer; a refusal when they contradict themselves. */
   const applyClient = (request: FrontRequest): Refusal | null => {
-    const resolved = resolveClient(request.req.headers, request.client, forwardedTrust);
+    const resolved = resolveClient(request.req.headers, request.client, forwardedTrust, request.urlScheme);
     if (resolved === null) return null;
     if (!resolved.ok) return { status: 400, reason: resolved.reason };
     request.client = resolved.client;
@@ -100,35 +147,89 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
     else answers.endEarly(request, 408, `no body bytes for --body-timeout ${limits.bodyTimeoutMs / 1000} s`);
   };
 
-  for (let i = 0; i < config.binds.length; i++) {
-    const server = createServer({
-      keepAliveTimeout: config.keepAliveMs,
-      headersTimeout: config.headersTimeoutMs,
-      requestTimeout: 0, // long uploads are bounded by backpressure and --body-timeout, not a wall clock
-      // How often node looks for heads past headersTimeout: a 408 comes within this much of it.
-      connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(config.headersTimeoutMs / 10))),
-      maxHeaderSize: maxHeadBytes(limits),
-      insecureHTTPParser: false, // even under node --insecure-http-parser
-      requireHostHeader: true,
-    });
-    // One over the limit, so that checkRequest sees that there were too many (node drops the rest).
-    server.maxHeadersCount = limits.headerFields + 1;
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => handle(req, res, false));
-    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
+  // node:http's options, for plain listeners and for HTTP/1.1 over TLS alike.
+  const http1: Http1Options = {
+    keepAliveTimeout: config.keepAliveMs,
+    headersTimeout: config.headersTimeoutMs,
+    requestTimeout: 0, // long uploads are bounded by backpressure and --body-timeout, not a wall clock
+    // How often node looks for heads past headersTimeout: a 408 comes within this much of it.
+    connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(config.headersTimeoutMs / 10))),
+    maxHeaderSize: maxHeadBytes(limits),
+    insecureHTTPParser: false, // even under node --insecure-http-parser
+    requireHostHeader: true,
+  };
+  // One over the limit, so that checkRequest sees that there were too many (node drops the rest).
+  const maxHeadersCount = limits.headerFields + 1;
+
+  const plainListener = (bind: BindAddress): Listener => {
+    const server: HttpServer = createServer(http1);
+    server.maxHeadersCount = maxHeadersCount;
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => handle(req, res, false, 'http'));
+    server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => handle(req, res, true, 'http'));
     server.on('clientError', answers.onClientError);
     server.on('connect', answers.onConnect);
     server.on('checkExpectation', answers.onCheckExpectation);
-    gate.attach(server);
-    servers.push(server);
+    return {
+      server,
+      bind,
+      scheme: 'http',
+      prepare: () => {},
+      drain: () => {
+        server.close();
+        server.closeIdleConnections();
+      },
+      closeAll: () => server.closeAllConnections(),
+    };
+  };
+
+  const secureListener = (bind: BindAddress & { readonly tls: NonNullable<BindAddress['tls']> }): Listener => {
+    const secure = createSecureServer({
+      tls: bind.tls,
+      http1,
+      maxHeadersCount,
+      maxHeadBytes: maxHeadBytes(limits),
+      idleMs: config.keepAliveMs,
+      firstRequestMs: config.headersTimeoutMs,
+    }, log);
+    const { server } = secure;
+    // Both protocols come as 'request': an HTTP/2 stream as node's compatibility objects.
+    const onRequest = (isExpectContinue: boolean) => (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse): void => {
+      if (isHttp2Request(req)) handle(req as unknown as IncomingMessage, res as unknown as ServerResponse, isExpectContinue, 'h2');
+      else handle(req, res as ServerResponse, isExpectContinue, 'https');
+    };
+    server.on('request', onRequest(false));
+    server.on('checkContinue', onRequest(true));
+    server.on('clientError', answers.onClientError);
+    server.on('checkExpectation', (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) =>
+      answers.onCheckExpectation(req as IncomingMessage, res as ServerResponse));
+    // HTTP/1.1 hands over the socket, HTTP/2 the stream's response.
+    server.on('connect', (req: IncomingMessage | Http2ServerRequest, socketOrRes: Socket | Http2ServerResponse) => {
+      if (isHttp2Request(req)) answers.onStreamConnect(req as unknown as IncomingMessage, socketOrRes as unknown as ServerResponse);
+      else answers.onConnect(req, socketOrRes as Socket);
+    });
+    return {
+      server,
+      bind,
+      scheme: 'https',
+      prepare: () => secure.loadCredentials(),
+      drain: () => secure.drain(),
+      closeAll: () => secure.closeAll(),
+    };
+  };
+
+  for (const bind of config.binds) {
+    const listener = bind.tls === undefined ? plainListener(bind) : secureListener({ ...bind, tls: bind.tls });
+    gate.attach(listener.server);
+    listeners.push(listener);
   }
 
   return {
     async listen(): Promise<string[]> {
       const described: string[] = [];
-      for (let i = 0; i < servers.length; i++) {
-        const server = servers[i] as Server;
-        await listen(server, config.binds[i]!);
-        described.push(describeAddress(server, 'http'));
+      for (const listener of listeners) {
+        listener.prepare();
+        await listen(listener.server, listener.bind);
+        described.push(describeAddress(listener.server, listener.scheme));
       }
       return described;
     },
@@ -136,10 +237,7 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
       isDraining = true;
       for (const { res } of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
       gate.closeAll();
-      for (const server of servers) {
-        server.close();
-        server.closeIdleConnections();
-      }
+      for (const listener of listeners) listener.drain();
       if (inFlight.size > 0) {
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, graceMs);
@@ -149,7 +247,7 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
           };
         });
       }
-      for (const server of servers) server.closeAllConnections();
+      for (const listener of listeners) listener.closeAll();
     },
   };
 }

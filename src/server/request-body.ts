@@ -3,8 +3,8 @@
  * A body up to `limitBytes` is read whole before dispatch, so the worker gets
  * one complete frame; a larger one, or one awaiting `100-continue`, streams
  * with backpressure and the gateway pulls it. Chunked bodies arrive here
- * already de-chunked by node:http (llhttp); the body's size limit and idle
- * timeout are body-guard.ts's.
+ * already de-chunked by node:http (llhttp), HTTP/2 ones out of their DATA
+ * frames; the body's size limit and idle timeout are body-guard.ts's.
  */
 import type { IncomingMessage } from 'node:http';
 import type { RequestBody } from '../gateways/gateway.js';
@@ -17,16 +17,17 @@ const EMPTY: RequestBody = Object.freeze({ kind: 'buffered', bytes: Buffer.alloc
  */
 export function collectBody(
   req: IncomingMessage,
-  options: { limitBytes: number; isExpectContinue: boolean },
+  /** `isLengthUnknown`: chunked (HTTP/1.1), or DATA frames without Content-Length (HTTP/2). */
+  options: { limitBytes: number; isExpectContinue: boolean; isLengthUnknown: boolean },
   done: (body: RequestBody) => void,
 ): void {
   const length = req.headers['content-length'];
-  const isChunked = req.headers['transfer-encoding'] !== undefined;
-  if (!isChunked && (length === undefined || length === '0')) {
+  const { isLengthUnknown } = options;
+  if (!isLengthUnknown && (length === undefined || length === '0')) {
     done(EMPTY);
     return;
   }
-  if (options.isExpectContinue || (!isChunked && Number(length) > options.limitBytes)) {
+  if (options.isExpectContinue || (!isLengthUnknown && Number(length) > options.limitBytes)) {
     done({ kind: 'stream', head: EMPTY_BYTES, isExpectContinue: options.isExpectContinue });
     return;
   }

@@ -10,7 +10,8 @@
  * bare CR or LF, control bytes, bad methods) never gets here: llhttp's
  * strict mode refuses it first, and the front answers its error.
  *
- * This file parses no bytes of its own: it looks at what node:http made of them.
+ * This file parses no bytes of its own: it looks at what node:http made of
+ * them. HTTP/2 requests take the parts that apply to them (http2-request.ts).
  */
 import type { IncomingMessage } from 'node:http';
 import type { RequestLimits } from '../config/config.js';
@@ -39,13 +40,15 @@ export function maxHeadBytes(limits: RequestLimits): number {
 
 /** The first rule the request breaks, or null. */
 export function checkRequest(req: IncomingMessage, limits: RequestLimits): Refusal | null {
-  return checkLine(req, limits) ?? checkFields(req, limits) ?? checkFraming(req, limits);
+  // HTTP/2 comes only by ALPN on a TLS listener (http2-request.ts), never in an HTTP/1.x request line.
+  if (req.httpVersionMajor !== 1) return { status: 400, reason: `HTTP version ${req.httpVersion} is not served` };
+  return checkTarget(req, limits) ?? checkFields(req, limits) ?? checkFraming(req, limits);
 }
 
-function checkLine(req: IncomingMessage, limits: RequestLimits): Refusal | null {
+/** The request line's length and the target's form; HTTP/2's :method and :path are checked the same way. */
+export function checkTarget(req: { readonly url?: string | undefined; readonly method?: string | undefined }, limits: RequestLimits): Refusal | null {
   const url = req.url ?? '';
   const method = req.method ?? '';
-  if (req.httpVersionMajor !== 1) return { status: 400, reason: `HTTP version ${req.httpVersion} is not served` };
   // "METHOD SP target SP HTTP/1.1", as gunicorn measures it (no CRLF).
   const lineBytes = method.length + url.length + 10;
   if (limits.requestLineBytes > 0 && lineBytes > limits.requestLineBytes) {
@@ -67,19 +70,26 @@ function checkFields(req: IncomingMessage, limits: RequestLimits): Refusal | nul
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i] as string;
     const value = raw[i + 1] as string;
-    // "Name: value", as gunicorn measures a field.
-    const fieldBytes = name.length + 2 + value.length;
-    if (limits.headerFieldBytes > 0 && fieldBytes > limits.headerFieldBytes) {
-      return { status: 431, reason: `header ${name.slice(0, 100)} of ${fieldBytes} bytes is over --limit-request-field_size ${limits.headerFieldBytes}` };
-    }
-    if (limits.headerMap === 'refuse' && name.includes('_')) {
-      return { status: 400, reason: `header name ${name.slice(0, 100)} contains "_" (--header-map refuse)` };
-    }
+    const problem = checkField(name, value, limits);
+    if (problem !== null) return problem;
     if (name.length === 4 && name.toLowerCase() === 'host') {
       // RFC 9112 §3.2: more than one Host, or an invalid one, is a 400.
       if (++hosts > 1) return { status: 400, reason: 'more than one Host header' };
       if (!HOST.test(value)) return { status: 400, reason: `invalid Host ${JSON.stringify(value.slice(0, 100))}` };
     }
+  }
+  return null;
+}
+
+/** One header field's size and name (both protocols). */
+export function checkField(name: string, value: string, limits: RequestLimits): Refusal | null {
+  // "Name: value", as gunicorn measures a field.
+  const fieldBytes = name.length + 2 + value.length;
+  if (limits.headerFieldBytes > 0 && fieldBytes > limits.headerFieldBytes) {
+    return { status: 431, reason: `header ${name.slice(0, 100)} of ${fieldBytes} bytes is over --limit-request-field_size ${limits.headerFieldBytes}` };
+  }
+  if (limits.headerMap === 'refuse' && name.includes('_')) {
+    return { status: 400, reason: `header name ${name.slice(0, 100)} contains "_" (--header-map refuse)` };
   }
   return null;
 }
@@ -94,7 +104,11 @@ function checkFraming(req: IncomingMessage, limits: RequestLimits): Refusal | nu
       return { status: 400, reason: `Transfer-Encoding ${JSON.stringify(codings.join(', ').slice(0, 100))} is not exactly "chunked"` };
     }
   }
-  const length = req.headers['content-length'];
+  return checkContentLength(req.headers['content-length'], limits);
+}
+
+/** A declared body over --limit-request-body is refused before a byte of it is read (both protocols). */
+export function checkContentLength(length: string | undefined, limits: RequestLimits): Refusal | null {
   if (limits.bodyBytes > 0 && length !== undefined && Number(length) > limits.bodyBytes) {
     return { status: 413, reason: `Content-Length ${length} is over --limit-request-body ${limits.bodyBytes}` };
   }

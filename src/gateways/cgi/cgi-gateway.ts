@@ -80,6 +80,13 @@ export function createCgiGateway(config: CgiConfig, log: Logger, route: LocalRou
       refuse(request, resolved);
       return;
     }
+    if (resolved.isNph && req.httpVersionMajor === 2) {
+      // RFC 3875 §5: an NPH script writes raw HTTP/1.x to the client's
+      // connection; an HTTP/2 stream has no such bytes to take (docs/tls.md).
+      log.error(`cgi: request ${request.id} ${req.method} ${req.url}: ${resolved.filename}: an NPH script cannot answer an HTTP/2 request [XGI_CGI_NPH_HTTP2]`);
+      sendPlain(res, 502, hasUnreadBody(request));
+      return;
+    }
     dispatch(request, resolved, state, query);
   };
 

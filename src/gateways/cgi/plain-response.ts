@@ -6,6 +6,7 @@
  * (wsgiref's error_output rule against leaking diagnostics).
  */
 import type { ServerResponse } from 'node:http';
+import { constants, Http2ServerResponse } from 'node:http2';
 
 const STATUS_TEXT: Readonly<Record<number, string>> = {
   403: 'Forbidden',
@@ -37,6 +38,12 @@ export function sendPlain(res: ServerResponse, status: number, shouldClose: bool
  */
 export function cutConnection(res: ServerResponse): void {
   setImmediate(() => {
+    // HTTP/2 (the front passes its response in ServerResponse's place): the
+    // connection is shared by other streams; reset this one (RFC 9113 §8.1).
+    if (res instanceof Http2ServerResponse) {
+      res.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+      return;
+    }
     const socket = res.socket;
     if (socket === null) res.destroy();
     else socket.destroySoon();

@@ -1,8 +1,9 @@
 /**
  * A script's whole environment (RFC 3875 §4.1, and the variables Apache adds):
- * the shared meta-variables from cgi-env.ts, then the ones only a CGI host
- * sets (GATEWAY_INTERFACE, SCRIPT_FILENAME, PATH_TRANSLATED, DOCUMENT_ROOT,
- * REMOTE_HOST, HTTPS, ...), then PATH and the operator's `--cgi-env`. Each
+ * the shared meta-variables from cgi-env.ts (HTTPS among them), then the
+ * ones only a CGI host sets (GATEWAY_INTERFACE, SCRIPT_FILENAME,
+ * PATH_TRANSLATED, DOCUMENT_ROOT, REMOTE_HOST, REQUEST_SCHEME, ...), then
+ * PATH and the operator's `--cgi-env`. Each
  * layer wins over the one before, so a request header can never pose as a
  * server-set variable; nothing else of xgi's own environment is passed.
  *
@@ -67,7 +68,6 @@ export function buildScriptEnvironment(input: EnvironmentInput, config: Environm
   // §4.1.9: no DNS lookups; the server MAY substitute REMOTE_ADDR.
   env.REMOTE_HOST = env.REMOTE_ADDR ?? '';
   env.REQUEST_SCHEME = request.urlScheme;
-  if (request.urlScheme === 'https') env.HTTPS = 'on';
   env.SERVER_ADDR = serverAddress(req);
   env.PATH = config.path;
   for (const name in config.env) env[name] = config.env[name] as string;

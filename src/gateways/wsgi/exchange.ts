@@ -7,6 +7,7 @@
  * and the worker's StreamSink for that request.
  */
 import type { ServerResponse } from 'node:http';
+import { constants, Http2ServerResponse } from 'node:http2';
 import type { GatewayRequest } from '../gateway.js';
 import type { Logger } from '../../log/logger.js';
 import type { Job, Pool } from '../../workers/pool.js';
@@ -235,6 +236,12 @@ export class Exchange implements Job, StreamSink {
  */
 function cutConnection(res: ServerResponse): void {
   setImmediate(() => {
+    // HTTP/2 (the front passes its response in ServerResponse's place): the
+    // connection is shared by other streams; reset this one (RFC 9113 §8.1).
+    if (res instanceof Http2ServerResponse) {
+      res.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+      return;
+    }
     const socket = res.socket;
     if (socket === null) res.destroy();
     else socket.destroySoon();
