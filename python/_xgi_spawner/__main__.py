@@ -67,10 +67,13 @@ def _die_with_parent():
 
 
 class Spawner:
-    def __init__(self, channel):
+    def __init__(self, channel, terminated):
         self.channel = channel
         self.selector = selectors.DefaultSelector()
         self.selector.register(channel, selectors.EVENT_READ, None)
+        # SIGTERM arrives as a byte on this pipe (signal.set_wakeup_fd), not as an
+        # exception: one raised inside kill_all would leave scripts running.
+        self.selector.register(terminated, selectors.EVENT_READ, _TERMINATED)
         self.buffer = b""
         self.running = {}  # pid -> request id
         self.devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
@@ -80,6 +83,10 @@ class Spawner:
         try:
             while True:
                 for key, _ in self.selector.select():
+                    if key.data is _TERMINATED:
+                        if signal.SIGTERM in os.read(key.fd, 64):
+                            return
+                        continue
                     if key.data is None:
                         if not self.read_channel():
                             return
@@ -220,14 +227,19 @@ class Spawner:
         self.running.clear()
 
 
+_TERMINATED = "terminated"
+
+
 def _on_term(signum, frame):
-    raise SystemExit(0)
+    pass  # the wakeup fd carries it to the selector
 
 
 def main():
     fd = int(os.environ.pop("NODE_CHANNEL_FD"))
     os.environ.pop("NODE_CHANNEL_SERIALIZATION_MODE", None)
     os.set_inheritable(fd, False)
+    terminated, wakeup = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+    signal.set_wakeup_fd(wakeup)
     signal.signal(signal.SIGTERM, _on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a terminal's ^C goes to the front, which decides
     _die_with_parent()
@@ -236,7 +248,7 @@ def main():
     channel = socket.socket(fileno=fd)
     channel.setblocking(True)
     try:
-        Spawner(channel).run()
+        Spawner(channel, terminated).run()
     except (SystemExit, KeyboardInterrupt, BrokenPipeError, ConnectionResetError):
         pass
 
