@@ -5,7 +5,7 @@
  * file that sees every module and the only one that calls process.exit.
  */
 import type { AppConfig, Config } from './config/config.js';
-import { loadConfig, type LoadInput, type LoadResult } from './config/load.js';
+import { CLI_APPS, loadConfig, type LoadInput, type LoadResult } from './config/load.js';
 import { renderHelp, renderVersion, readPackageVersion } from './cli/help.js';
 import { COMMAND_LINE } from './cli/parse-argv.js';
 import { createLogger } from './log/create-logger.js';
@@ -109,11 +109,10 @@ async function run(config: Config, reread: () => LoadResult): Promise<void> {
   const gateways = new Map<string, Gateway>();
   const closers: Gateway[] = [];
   for (const app of config.apps) {
-    const gateway = createApp(app, log, (path, host) => router.match({ host, path, method: 'GET' }), (files) => reloader?.watch(files));
-    if ('arbiter' in gateway) wsgiApps.push(gateway);
-    const served = 'arbiter' in gateway ? gateway.gateway : gateway;
-    gateways.set(app.name, served);
-    if (!('arbiter' in gateway)) closers.push(served);
+    const { gateway, wsgi } = createApp(app, log, (path, host) => router.match({ host, path, method: 'GET' }), (files) => reloader?.watch(files));
+    gateways.set(app.name, gateway);
+    if (wsgi === null) closers.push(gateway);
+    else wsgiApps.push(wsgi);
   }
   const router = createRouter(config.routes.map((route) => ({
     hosts: route.hosts, prefix: route.prefix, methods: route.methods, gateway: gateways.get(route.app) as Gateway,
@@ -131,7 +130,7 @@ async function run(config: Config, reread: () => LoadResult): Promise<void> {
       return;
     }
     isShuttingDown = true;
-    void stop(parts, how, current.workers.gracefulTimeoutMs);
+    void stop(parts, how, gracefulTimeoutMs(current));
   };
   handleSignals({
     stopGracefully: () => shutdown('graceful'),
@@ -184,8 +183,9 @@ async function run(config: Config, reread: () => LoadResult): Promise<void> {
 type LocalRouter = (path: string, host: string) => { readonly gateway: Gateway; readonly scriptName: string } | null;
 
 /** One app's gateway; a WSGI app also gets its arbiter, which owns its own pool of workers. */
-function createApp(app: AppConfig, log: Logger, route: LocalRouter, modulesLoaded: (files: readonly string[]) => void): Gateway | (WsgiApp & { readonly gateway: Gateway }) {
-  const appLog = app.name === CLI_APP_NAMES.wsgi || app.name === CLI_APP_NAMES.cgi ? log : appLogger(log, app.name);
+function createApp(app: AppConfig, log: Logger, route: LocalRouter, modulesLoaded: (files: readonly string[]) => void): { readonly gateway: Gateway; readonly wsgi: WsgiApp | null } {
+  // The command line's own apps keep gunicorn's log lines, unprefixed.
+  const appLog = CLI_APPS.has(app.name) ? log : appLogger(log, app.name);
   switch (app.kind) {
     case 'wsgi': {
       const arbiter = new Arbiter(arbiterConfig(app), appLog, { modulesLoaded });
@@ -194,17 +194,20 @@ function createApp(app: AppConfig, log: Logger, route: LocalRouter, modulesLoade
         maxFileBytes: app.workers.maxSpoolBytes,
         dir: app.workers.spoolDir,
       });
-      return { name: app.name, arbiter, log: appLog, gateway };
+      return { gateway, wsgi: { name: app.name, arbiter, log: appLog } };
     }
     case 'cgi':
-      return createCgiGateway(app.cgi, appLog, route);
+      return { gateway: createCgiGateway(app.cgi, appLog, route), wsgi: null };
     case 'static':
-      return createStaticGateway(app.static, appLog);
+      return { gateway: createStaticGateway(app.static, appLog), wsgi: null };
   }
 }
 
-/** The command line's own apps keep gunicorn's log lines, unprefixed. */
-const CLI_APP_NAMES = { wsgi: 'wsgi', cgi: 'cgi' } as const;
+/** The one shutdown deadline: the longest --graceful-timeout of any WSGI app (or the top-level one). */
+function gracefulTimeoutMs(config: Config): number {
+  return Math.max(config.workers.gracefulTimeoutMs,
+    ...config.apps.map((app) => (app.kind === 'wsgi' ? app.workers.gracefulTimeoutMs : 0)));
+}
 
 /** `Serving http://127.0.0.1:8000/static/ (GET, HEAD) with app assets (static)`: the URLs a config file set up. */
 function describeRoutes(config: Config, address: string): string[] {

@@ -108,24 +108,22 @@ function lookUp(path: string): Stats | undefined | { readonly problem: string } 
 }
 
 /** A directory that exists, made absolute (`--chdir`). */
-export const directory: Check<string> = (raw, { cwd }) => {
-  if (raw === '') return reject('is empty');
-  const path = resolve(cwd, raw);
-  const stats = lookUp(path);
-  if (stats !== undefined && 'problem' in stats) return reject(stats.problem);
-  if (stats === undefined) return reject(`does not exist (resolved to ${path})`);
-  return stats.isDirectory() ? accept(path) : reject(`is not a directory (resolved to ${path})`);
-};
+export const directory: Check<string> = existing('directory', (stats) => stats.isDirectory());
 
 /** An existing regular file, made absolute (a certificate, a key, a config file). */
-export const existingFile: Check<string> = (raw, { cwd }) => {
-  if (raw === '') return reject('is empty');
-  const path = resolve(cwd, raw);
-  const stats = lookUp(path);
-  if (stats !== undefined && 'problem' in stats) return reject(stats.problem);
-  if (stats === undefined) return reject(`does not exist (resolved to ${path})`);
-  return stats.isFile() ? accept(path) : reject(`is not a regular file (resolved to ${path})`);
-};
+export const existingFile: Check<string> = existing('regular file', (stats) => stats.isFile());
+
+/** A path that exists and is of one kind, made absolute against cwd. */
+function existing(kind: string, isKind: (stats: Stats) => boolean): Check<string> {
+  return (raw, { cwd }) => {
+    if (raw === '') return reject('is empty');
+    const path = resolve(cwd, raw);
+    const stats = lookUp(path);
+    if (stats !== undefined && 'problem' in stats) return reject(stats.problem);
+    if (stats === undefined) return reject(`does not exist (resolved to ${path})`);
+    return isKind(stats) ? accept(path) : reject(`is not a ${kind} (resolved to ${path})`);
+  };
+}
 
 /** gunicorn's comma-separated `--pythonpath`, each entry made absolute against cwd (as gunicorn's master does). */
 export const pathList: Check<readonly string[]> = (raw, { cwd }) =>

@@ -83,7 +83,8 @@ interface Layer {
 const CMD_ARGS = 'XGI_CMD_ARGS';
 /** Set by systemd for the process it hands listening sockets to (sd_listen_fds(3)). */
 const SYSTEMD_VARIABLES = new Set(['LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES']);
-/** The names of the command line's own apps (Config.apps). */
+/** The names of the command line's own apps in Config.apps (its app, its --cgi mounts). */
+export const CLI_APPS: ReadonlySet<string> = new Set(['wsgi', 'cgi']);
 const CLI_WSGI_APP = 'wsgi';
 const CLI_CGI_APP = 'cgi';
 

@@ -175,6 +175,9 @@ test('--certfile and --keyfile put TLS on every --bind, and one without the othe
   const config = configOf({ argv: ['w:app', '-b', '127.0.0.1:1', '-b', 'unix:/tmp/s', '--certfile', cert, '--keyfile', key] });
   for (const bind of config.server.binds) assert.deepEqual(bind.tls, { certFile: cert, keyFile: key, caFile: null });
   assert.deepEqual(problemsOf({ argv: ['w:app', '--certfile', cert] }), ['--certfile: needs --keyfile as well (example: --certfile cert.pem --keyfile key.pem)']);
+  assert.deepEqual(problemsOf({ argv: ['w:app', '--keyfile', key] }), ['--keyfile: needs --certfile as well (example: --certfile cert.pem --keyfile key.pem)']);
+  assert.deepEqual(problemsOf({ argv: ['w:app', '--ca-certs', cert] }), ['--ca-certs: needs --certfile and --keyfile (example: --certfile cert.pem --keyfile key.pem)']);
+  assert.equal(configOf({ argv: ['w:app', '--certfile', cert, '--keyfile', key, '--ca-certs', cert] }).server.binds[0].tls.caFile, cert);
   assert.match(problemsOf({ argv: ['w:app', '--certfile', '/nonexistent.pem', '--keyfile', key] })[0], /^--certfile: "\/nonexistent.pem" does not exist/);
 });
 
@@ -202,6 +205,7 @@ const MISTAKES = [
   ['a cgi app with dir and program', '[apps.c]\ntype = "cgi"\ndir = "cgi-bin"\nprogram = "cgi-bin/run.sh"\n[[routes]]\napp = "c"\n', /^FILE: apps\.c needs exactly one of dir \(a directory of scripts\) or program \(one executable\)$/],
   ['a cgi dir that does not exist', '[apps.c]\ntype = "cgi"\ndir = "nope"\n[[routes]]\napp = "c"\n', /^FILE: apps\.c\.dir = "nope" does not exist \(resolved to .*nope\)$/],
   ['a static root that is a file', '[apps.s]\ntype = "static"\nroot = "cert.pem"\n[[routes]]\napp = "s"\n', /^FILE: apps\.s\.root = "cert\.pem" is not a directory/],
+  ['a static cache_seconds below 0', '[apps.s]\ntype = "static"\nroot = "static"\ncache_seconds = -1\n[[routes]]\napp = "s"\n', /^FILE: apps\.s\.cache_seconds = -1 is not a whole number of seconds >= 0$/],
   ['a static flag that is not a boolean', '[apps.s]\ntype = "static"\nroot = "static"\nlist_directories = 1\n[[routes]]\napp = "s"\n', /^FILE: apps\.s\.list_directories = 1 is not true or false$/],
   ['a route to an unknown app', '[apps.s]\ntype = "static"\nroot = "static"\n[[routes]]\napp = "s"\n[[routes]]\napp = "t"\n', /^FILE: routes\[1\]\.app = "t" is not one of the apps; the apps are: s$/],
   ['a route path that is not a path', '[apps.s]\ntype = "static"\nroot = "static"\n[[routes]]\napp = "s"\npath = "static"\n', /^FILE: routes\[0\]\.path = "static" is not a URL path prefix like "\/api"$/],
