@@ -20,7 +20,28 @@ from . import protocol as p
 
 RECV_BYTES = 256 * 1024
 FLUSH_BYTES = 256 * 1024
+# A body part shorter than this is copied into its frame; a longer one is
+# handed to sendmsg as it is (a copy costs more than an iovec entry there).
+COPY_BELOW_BYTES = 16 * 1024
+MAX_SEND_PARTS = 512  # well under IOV_MAX
 READ_WINDOW_BYTES = 256 * 1024
+
+
+def _send_all_parts(sock, parts):
+    """sendall for a list of buffers, with as few syscalls and copies as the
+    kernel allows (sendmsg may stop short, e.g. when a signal arrives)."""
+    views = [memoryview(part) for part in parts]
+    at = 0
+    while at < len(views):
+        sent = sock.sendmsg(views[at:at + MAX_SEND_PARTS])
+        while sent > 0:
+            size = views[at].nbytes
+            if sent >= size:
+                sent -= size
+                at += 1
+            else:
+                views[at] = views[at][sent:]
+                sent = 0
 
 
 class ConnectionLost(Exception):
@@ -76,16 +97,26 @@ class Connection:
 
     # -- sending -------------------------------------------------------
 
-    def send(self, ftype, flags, sid, payload=b""):
-        frame = p.HEADER.pack(len(payload), ftype, flags, sid) + payload
+    def send(self, ftype, flags, sid, payload=b"", tail=b""):
+        """Queue one frame whose payload is payload + tail. A large tail (a
+        body) is queued as it is, not copied: the flush hands the kernel a
+        list of buffers."""
+        length = len(payload) + len(tail)
+        header = p.HEADER.pack(length, ftype, flags, sid)
+        if len(tail) < COPY_BELOW_BYTES:
+            parts = (header + payload + tail,) if tail else (header + payload,)
+        elif payload:
+            parts = (header + payload, tail)
+        else:
+            parts = (header, tail)
         if self._is_in_alarm:
             # The alarm handler already holds the send lock (single mode).
-            self._out.append(frame)
-            self._out_bytes += len(frame)
+            self._out.extend(parts)
+            self._out_bytes += length
             return
         with self._send_lock:
-            self._out.append(frame)
-            self._out_bytes += len(frame)
+            self._out.extend(parts)
+            self._out_bytes += length
             if self._out_bytes < FLUSH_BYTES:
                 return
             self._flush_locked()
@@ -95,11 +126,16 @@ class Connection:
             self._flush_locked()
 
     def _flush_locked(self):
-        if self._out:
-            data = b"".join(self._out) if len(self._out) > 1 else self._out[0]
-            self._out.clear()
+        out = self._out
+        if out:
+            if len(out) == 1:
+                self.sock.sendall(out[0])
+            elif self._out_bytes < COPY_BELOW_BYTES * 4:
+                self.sock.sendall(b"".join(out))
+            else:
+                _send_all_parts(self.sock, out)
+            out.clear()
             self._out_bytes = 0
-            self.sock.sendall(data)
         self._flush_wanted = False
 
     def sendfile(self, sid, fd, offset, count, os_sendfile):
@@ -221,10 +257,15 @@ class Connection:
         self.streams.pop(stream.id, None)
 
     def request_body(self, stream):
-        """Ask the front for more body bytes unless a grant is outstanding."""
-        if stream.granted == stream.received and not stream.is_body_complete:
-            stream.granted += READ_WINDOW_BYTES
-            self.send(p.READ, 0, stream.id, p.encode_u32(READ_WINDOW_BYTES))
+        """Keep up to two windows of body asked for and not yet arrived, so
+        that the next window travels while the app reads this one (one
+        window at a time is a round trip per 256 KiB). Asked only once the
+        app reads: an app that never reads wsgi.input gets no body sent."""
+        if stream.is_body_complete or stream.granted - stream.received > READ_WINDOW_BYTES:
+            return
+        stream.granted += READ_WINDOW_BYTES
+        self.send(p.READ, 0, stream.id, p.encode_u32(READ_WINDOW_BYTES))
+        self.flush()
 
     def hand_back_queued(self):
         """Return every request not yet started to the front (stall guard)."""

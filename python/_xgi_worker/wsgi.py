@@ -24,6 +24,8 @@ BAD_VALUE = re.compile(r"[\r\n\0]")
 STATUS = re.compile(r"[1-9][0-9]{2} [^\r\n\0]*\Z")
 NO_BODY_STATUS = ("1", "204", "304")
 JOIN_BYTES = 64 * 1024
+# A first body part this large leaves in a DATA frame of its own (see _send_head).
+SEPARATE_BODY_BYTES = 16 * 1024
 FRAME_BODY_BYTES = 1024 * 1024
 
 
@@ -168,13 +170,25 @@ class Response:
 
     def _send_head(self, data, is_last):
         """RESPONSE: the head plus as much body as the window allows."""
+        size = len(data) if len(data) <= self.stream.window else self._room()
+        is_whole = is_last and size == len(data)
+        if size >= SEPARATE_BODY_BYTES:
+            # A large body goes in its own DATA frame, which the front passes
+            # to the client as it arrives, uncopied (a RESPONSE frame is
+            # decoded whole). A body known whole still gets its length.
+            headers = self.headers
+            if is_whole and self.content_length is None:
+                headers = list(headers) + [("Content-Length", str(len(data)))]
+            self.is_head_sent = True
+            self.conn.send(p.RESPONSE, 0, self.stream.id, p.encode_response_head(self.status, headers))
+            self._send_data(data, is_last)
+            return
+        first = data if size == len(data) else data[:size]
         head = p.encode_response_head(self.status, self.headers)
-        first = data[:self._room()] if len(data) > self.stream.window else data
         self.is_head_sent = True
         self.sent += len(first)
         self.stream.window -= len(first)
-        flags = p.END if is_last and len(first) == len(data) else 0
-        self.conn.send(p.RESPONSE, flags, self.stream.id, head + first)
+        self.conn.send(p.RESPONSE, p.END if is_whole else 0, self.stream.id, head, first)
         if len(first) < len(data):
             self._send_data(data[len(first):], is_last)
 
@@ -184,14 +198,20 @@ class Response:
             if is_last:
                 self.conn.send(p.DATA, p.END, stream.id)
             return
-        view = memoryview(data)
+        room = self._room()
+        if len(data) <= room:  # the common case: no slicing, no copy
+            self.sent += len(data)
+            stream.window -= len(data)
+            self.conn.send(p.DATA, p.END if is_last else 0, stream.id, b"", data)
+            return
+        view = memoryview(data)  # bytes: immutable, so a view may wait in the send queue
         while view:
             piece = view[:self._room()]
             view = view[len(piece):]
             self.sent += len(piece)
             stream.window -= len(piece)
             flags = p.END if is_last and not view else 0
-            self.conn.send(p.DATA, flags, stream.id, bytes(piece))
+            self.conn.send(p.DATA, flags, stream.id, b"", piece)
 
     def _room(self):
         """Bytes we may send now; waits for CREDIT when the window is used up."""

@@ -41,12 +41,14 @@ class Input:
             self._pos = 0
         while chunks:
             self._buf += chunks.popleft()
+        self._conn.request_body(stream)  # the next window, while the app reads this one
         return True
 
     def _take(self, n):
         start = self._pos
         self._pos = start + n
-        return bytes(self._buf[start:start + n])
+        with memoryview(self._buf) as view:  # one copy, not two
+            return bytes(view[start:start + n])
 
     def read(self, size=-1):
         if size is None or size < 0:

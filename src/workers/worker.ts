@@ -75,7 +75,7 @@ export class Worker {
   readonly #markPath: string;
   readonly #log: Logger;
   readonly #events: WorkerEvents;
-  readonly #decoder = new FrameDecoder();
+  readonly #decoder = new FrameDecoder({ streamData: true }); // response bodies pass through uncopied
   readonly #streams = new StreamTable();
   #socket: Socket | null = null;
   #outgoing: Buffer[] = [];

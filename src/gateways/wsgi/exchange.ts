@@ -124,6 +124,7 @@ export class Exchange implements Job, StreamSink {
       else res.end(body);
       return;
     }
+    if (body.length === 0 && !isLast) return; // a head alone: its body follows in DATA frames
     const spool = this.#spool ?? this.#openSpool();
     if (body.length > 0) {
       if (spool.write(body)) this.#credit(body.length);

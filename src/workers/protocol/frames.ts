@@ -95,67 +95,145 @@ export function encodeU32(value: number): Buffer {
 
 /**
  * Incremental decoder: feed it whatever the socket delivered, get back every
- * complete frame. Holds at most one partial frame between calls.
+ * complete frame. Holds at most one partial frame between calls, and copies
+ * only the bytes of a frame that spans reads, never the rest of the read.
+ *
+ * With `streamData`, a DATA frame that spans reads comes out in pieces as
+ * its bytes arrive, views into the reads with no copy (each piece a DATA
+ * frame; END only on the last), and nothing of it is held. A response body
+ * is a byte stream, so its consumer cannot tell; every other frame comes
+ * whole.
  */
 export class FrameDecoder {
-  /** Chunks of a frame not yet complete, concatenated only once it is. */
+  readonly #isDataStreamed: boolean;
+  /** A partial frame (or header): its pieces, joined once it is complete. */
   #held: Buffer[] = [];
   #heldBytes = 0;
-  /** Total bytes of the incomplete frame, once its header is known. */
+  /** Total bytes of the held frame, once its header is known. */
   #neededBytes = 0;
+  /** A DATA frame being passed through in pieces: payload bytes still to come. */
+  #dataLeft = 0;
+  #dataFlags = 0;
+  #dataStream = 0;
+
+  constructor(options: { readonly streamData?: boolean } = {}) {
+    this.#isDataStreamed = options.streamData === true;
+  }
 
   /** Decode all complete frames in `held + chunk`; throws ProtocolError on a bad header. */
   push(chunk: Buffer): Frame[] {
-    let data = chunk;
-    if (this.#heldBytes > 0) {
-      this.#held.push(chunk);
-      this.#heldBytes += chunk.length;
-      // A large frame arrives in many reads: join them once, not per read.
-      if (this.#neededBytes === 0 && this.#heldBytes >= HEADER_BYTES) {
-        this.#neededBytes = HEADER_BYTES + this.#peekLength();
-      }
-      if (this.#heldBytes < Math.max(this.#neededBytes, HEADER_BYTES)) return [];
-      data = Buffer.concat(this.#held, this.#heldBytes);
-      this.#held = [];
-      this.#heldBytes = 0;
-      this.#neededBytes = 0;
-    }
     const frames: Frame[] = [];
     let offset = 0;
-    while (data.length - offset >= HEADER_BYTES) {
-      const length = readLength(data, offset);
+    if (this.#dataLeft > 0) offset = this.#passData(chunk, 0, frames);
+    if (this.#heldBytes > 0) {
+      offset = this.#completeHeld(chunk, offset, frames);
+      if (offset < 0) return frames;
+    }
+    while (chunk.length - offset >= HEADER_BYTES) {
+      const length = readLength(chunk, offset);
+      const type = checkType(chunk[offset + 4] as number);
       const end = offset + HEADER_BYTES + length;
-      if (end > data.length) {
+      if (end > chunk.length) {
+        if (this.#isDataStreamed && type === FrameType.DATA) {
+          this.#startData(chunk, offset, length);
+          this.#passData(chunk, offset + HEADER_BYTES, frames);
+          return frames;
+        }
         this.#neededBytes = HEADER_BYTES + length;
         break;
       }
-      const type = data[offset + 4] as number;
-      if (!NAMES.has(type)) throw new ProtocolError(`unknown frame type 0x${type.toString(16)}`);
       frames.push({
         type,
-        flags: data[offset + 5] as number,
-        stream: data.readUInt32BE(offset + 6),
-        payload: data.subarray(offset + HEADER_BYTES, end),
+        flags: chunk[offset + 5] as number,
+        stream: chunk.readUInt32BE(offset + 6),
+        payload: chunk.subarray(offset + HEADER_BYTES, end),
       });
       offset = end;
     }
-    if (offset < data.length) {
-      const rest = data.subarray(offset);
-      this.#held = [rest];
-      this.#heldBytes = rest.length;
+    if (offset < chunk.length) {
+      this.#held = [chunk.subarray(offset)];
+      this.#heldBytes = chunk.length - offset;
     }
     return frames;
   }
 
-  /** Bytes held of a frame not yet complete. */
+  /** Bytes held of a frame not yet complete (a streamed DATA frame holds none). */
   get pendingBytes(): number {
     return this.#heldBytes;
   }
 
-  #peekLength(): number {
-    const head = Buffer.concat(this.#held, this.#heldBytes).subarray(0, HEADER_BYTES);
-    return readLength(head, 0);
+  /**
+   * Add `chunk` from `offset` to the held frame. Returns where the rest of
+   * `chunk` begins once the held frame is out (or became a streamed DATA
+   * frame), or -1 when all of `chunk` was taken and it is still incomplete.
+   */
+  #completeHeld(chunk: Buffer, offset: number, frames: Frame[]): number {
+    if (this.#heldBytes < HEADER_BYTES) {
+      // Only the header's missing bytes: the rest of the read is not copied.
+      const take = Math.min(HEADER_BYTES - this.#heldBytes, chunk.length - offset);
+      this.#hold(chunk.subarray(offset, offset + take));
+      offset += take;
+      if (this.#heldBytes < HEADER_BYTES) return -1;
+      const header = Buffer.concat(this.#held, HEADER_BYTES);
+      this.#held = [header];
+      const length = readLength(header, 0);
+      const type = checkType(header[4] as number);
+      if (this.#isDataStreamed && type === FrameType.DATA) {
+        this.#startData(header, 0, length);
+        this.#clearHeld();
+        return this.#passData(chunk, offset, frames);
+      }
+      this.#neededBytes = HEADER_BYTES + length;
+    }
+    const take = Math.min(this.#neededBytes - this.#heldBytes, chunk.length - offset);
+    this.#hold(chunk.subarray(offset, offset + take));
+    offset += take;
+    if (this.#heldBytes < this.#neededBytes) return -1;
+    const data = Buffer.concat(this.#held, this.#heldBytes);
+    this.#clearHeld();
+    frames.push({ type: data[4] as number, flags: data[5] as number, stream: data.readUInt32BE(6), payload: data.subarray(HEADER_BYTES) });
+    return offset;
   }
+
+  #hold(piece: Buffer): void {
+    if (piece.length === 0) return;
+    this.#held.push(piece);
+    this.#heldBytes += piece.length;
+  }
+
+  #clearHeld(): void {
+    this.#held = [];
+    this.#heldBytes = 0;
+    this.#neededBytes = 0;
+  }
+
+  #startData(header: Buffer, offset: number, length: number): void {
+    this.#dataLeft = length;
+    this.#dataFlags = header[offset + 5] as number;
+    this.#dataStream = header.readUInt32BE(offset + 6);
+  }
+
+  /** The streamed DATA frame's next piece from `chunk` at `offset`; returns where the rest begins. */
+  #passData(chunk: Buffer, offset: number, frames: Frame[]): number {
+    const take = Math.min(this.#dataLeft, chunk.length - offset);
+    this.#dataLeft -= take;
+    const isLast = this.#dataLeft === 0;
+    // An empty piece only to carry END (a header that came alone is not worth a frame).
+    if (take > 0 || isLast) {
+      frames.push({
+        type: FrameType.DATA,
+        flags: isLast ? this.#dataFlags : this.#dataFlags & ~END,
+        stream: this.#dataStream,
+        payload: chunk.subarray(offset, offset + take),
+      });
+    }
+    return offset + take;
+  }
+}
+
+function checkType(type: number): number {
+  if (!NAMES.has(type)) throw new ProtocolError(`unknown frame type 0x${type.toString(16)}`);
+  return type;
 }
 
 function readLength(data: Buffer, offset: number): number {

@@ -458,3 +458,100 @@ test('decodeLogPayload: level byte then UTF-8; empty → ProtocolError', () => {
   assert.deepEqual(decodeLogPayload(hex('0a')), { level: 10, text: '' });
   assertProtocolError(() => decodeLogPayload(Buffer.alloc(0)), 'empty LOG');
 });
+
+// ---------------------------------------------------------------------------
+// FrameDecoder({ streamData: true }): DATA frames that span reads come out in
+// pieces, views into the reads; everything else as before
+
+/** Merge consecutive DATA pieces of one frame back into the frame (END closes a frame; so does any other frame). */
+function mergeDataPieces(frames) {
+  const merged = [];
+  let open = null;
+  for (const f of frames) {
+    if (f.type === FrameType.DATA) {
+      if (open === null) {
+        open = { type: f.type, flags: f.flags, stream: f.stream, parts: [f.payload] };
+        merged.push(open);
+      } else {
+        assert.equal(f.stream, open.stream, 'a piece belongs to the frame in progress');
+        open.parts.push(f.payload);
+        open.flags = f.flags;
+      }
+      if (f.pieceEnds) open = null;
+    } else {
+      assert.equal(open, null, 'no other frame inside a DATA frame');
+      merged.push({ type: f.type, flags: f.flags, stream: f.stream, parts: [f.payload] });
+    }
+  }
+  return merged.map((m) => ({ type: m.type, flags: m.flags, stream: m.stream, payload: Buffer.concat(m.parts).toString('hex') }));
+}
+
+const DATA_FRAMES = [
+  encodeFrame(FrameType.DATA, 0, 9, Buffer.alloc(70_000, 0x61)),
+  encodeFrame(FrameType.DATA, 0, 9, Buffer.alloc(0)),
+  encodeFrame(FrameType.CREDIT, 0, 9, Buffer.from([0, 0, 1, 0])),
+  encodeFrame(FrameType.DATA, END, 9, Buffer.alloc(1_000, 0x62)),
+  encodeFrame(FrameType.RESPONSE, 0, 11, Buffer.alloc(5_000, 0x63)),
+  encodeFrame(FrameType.DATA, END, 11, Buffer.alloc(3, 0x64)),
+];
+const DATA_SEQUENCE = Buffer.concat(DATA_FRAMES);
+const DATA_EXPECTED = DATA_FRAMES.map((b) => ({ type: b[4], flags: b[5], stream: b.readUInt32BE(6), payload: b.subarray(10).toString('hex') }));
+
+/** Decode in streamData mode; marks where each DATA frame's pieces end (by counting its bytes). */
+function decodeStreamed(chunks) {
+  const decoder = new FrameDecoder({ streamData: true });
+  const lengths = DATA_FRAMES.map((b) => b.readUInt32BE(0));
+  const out = [];
+  let frameIndex = 0;
+  let got = 0;
+  for (const chunk of chunks) {
+    for (const f of decoder.push(chunk)) {
+      if (f.type === FrameType.DATA) {
+        // A piece is a view into the chunk it came in: no copy.
+        if (f.payload.length > 0) assert.equal(f.payload.buffer, chunk.buffer, 'a DATA piece is a view into its read');
+        got += f.payload.length;
+        const pieceEnds = got === lengths[frameIndex];
+        assert.equal((f.flags & END) !== 0, pieceEnds && (DATA_FRAMES[frameIndex][5] & END) !== 0, 'END only on the last piece');
+        out.push({ ...f, pieceEnds });
+        if (pieceEnds) {
+          frameIndex++;
+          got = 0;
+        }
+      } else {
+        out.push(f);
+        frameIndex++;
+      }
+    }
+    assert.ok(decoder.pendingBytes <= HEADER_BYTES + 5_000, 'a DATA frame is never held');
+  }
+  return { frames: mergeDataPieces(out), pending: decoder.pendingBytes };
+}
+
+test('FrameDecoder streamData: whole, byte by byte, every two-way cut and random cuts give the same frames', () => {
+  assert.deepEqual(decodeStreamed([DATA_SEQUENCE]).frames, DATA_EXPECTED);
+  const cuts = [];
+  for (let cut = 0; cut <= DATA_SEQUENCE.length; cut += 97) cuts.push([DATA_SEQUENCE.subarray(0, cut), DATA_SEQUENCE.subarray(cut)]);
+  for (const pair of cuts) assert.deepEqual(decodeStreamed(pair).frames, DATA_EXPECTED);
+  for (let seed = 1; seed <= 200; seed++) {
+    const maxChunk = seed % 2 === 0 ? 11 : 9_000;
+    const { frames, pending } = decodeStreamed(randomChunks(DATA_SEQUENCE, prng(seed), maxChunk));
+    assert.deepEqual(frames, DATA_EXPECTED, `seed ${seed}`);
+    assert.equal(pending, 0);
+  }
+});
+
+test('FrameDecoder streamData: a 70,000-byte DATA frame in 64 KiB reads comes out as it arrives', () => {
+  const decoder = new FrameDecoder({ streamData: true });
+  const first = decoder.push(DATA_SEQUENCE.subarray(0, 65_536));
+  assert.equal(first.length, 1);
+  assert.equal(first[0].payload.length, 65_536 - HEADER_BYTES, 'the first read passes through at once');
+  assert.equal(first[0].flags & END, 0);
+  assert.equal(decoder.pendingBytes, 0);
+});
+
+test('FrameDecoder streamData: an unknown type in a header split across reads is still refused', () => {
+  const decoder = new FrameDecoder({ streamData: true });
+  const bad = Buffer.from([0, 0, 0, 1, 0x7f, 0, 0, 0, 0, 1, 0]);
+  decoder.push(bad.subarray(0, 3));
+  assert.throws(() => decoder.push(bad.subarray(3)), ProtocolError);
+});
