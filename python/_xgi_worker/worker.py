@@ -121,6 +121,24 @@ def loaded_module_files():
     return "\0".join(sorted(files)).encode("utf-8", "surrogateescape")
 
 
+_fault_file = None  # kept open for the life of the process: faulthandler writes to its fd
+
+
+def log_faults_to(path):
+    """faulthandler's dumps (a timeout's SIGABRT, a segfault) into the file
+    the front puts into the error log once we are gone (fault-log.ts);
+    stderr, where they went while the app was imported, may be a terminal
+    nobody reads."""
+    global _fault_file
+    if not path:
+        return
+    try:
+        _fault_file = open(path, "w")
+    except OSError:
+        return  # they stay on stderr
+    faulthandler.enable(file=_fault_file, all_threads=True)
+
+
 def main():
     ppid = os.getppid()
     die_with_parent()
@@ -160,11 +178,12 @@ def boot(sock):
         serve_zygote(sock, decoder, config, app)
         return
     serve(sock, config, app, decoder, early=early, mark_path=config.get("startedMark"),
-          report_modules=bool(config.get("reportModules")))
+          fault_path=config.get("faultLog"), report_modules=bool(config.get("reportModules")))
 
 
-def serve(sock, config, app, decoder, early=(), mark_path=None, report_modules=False):
+def serve(sock, config, app, decoder, early=(), mark_path=None, fault_path=None, report_modules=False):
     """READY, then serve streams until STOP or until the front goes away."""
+    log_faults_to(fault_path)
     threads = int(config["threads"])
     conn = Connection(sock, threaded=threads > 1)
     conn.decoder = decoder

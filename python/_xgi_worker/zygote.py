@@ -97,7 +97,7 @@ def _fork(zygote, order):
     if pid == 0:
         code = 0
         try:
-            _become_worker(zygote, token, order.get("startedMark"))
+            _become_worker(zygote, token, order.get("startedMark"), order.get("faultLog"))
         except ConnectionLost:
             pass
         except BaseException:
@@ -110,7 +110,7 @@ def _fork(zygote, order):
     _send(zygote["sock"], p.FORKED, json.dumps({"token": token, "pid": pid}).encode("utf-8"))
 
 
-def _become_worker(zygote, token, mark_path):
+def _become_worker(zygote, token, mark_path, fault_path):
     os.setpgid(0, 0)  # its own group, as a spawned worker: a timeout kills all it started
     signal.set_wakeup_fd(-1)
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -125,7 +125,7 @@ def _become_worker(zygote, token, mark_path):
     try:
         sock.connect(config["zygote"]["forkSocket"])
         sock.sendall(p.encode_frame(p.HELLO, 0, 0, token.encode("utf-8")))
-        serve(sock, config, zygote["app"], p.FrameDecoder(), mark_path=mark_path)
+        serve(sock, config, zygote["app"], p.FrameDecoder(), mark_path=mark_path, fault_path=fault_path)
         close_gracefully(sock)
     finally:
         sock.close()

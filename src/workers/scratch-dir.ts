@@ -11,7 +11,7 @@ import { isRunning } from './process-liveness.js';
 
 /** `xgi-<master pid>-XXXXXX`: what a scratch directory is called. */
 const SCRATCH_NAME = /^xgi-(\d+)-[A-Za-z0-9]{6}$/;
-const SCRATCH_FILE = /^(?:\d+-\d+\.mark|fork-\d+\.sock)$/;
+const SCRATCH_FILE = /^(?:\d+-\d+\.(?:mark|faults)|fork-\d+\.sock)$/;
 
 /** Create the scratch directory of the master `pid`. */
 export function createScratchDir(pid: number): string {

@@ -97,6 +97,8 @@ export interface BootOptions {
   readonly multiprocess: boolean;
   /** Path of the started-mark file (started-mark.ts), or null. */
   readonly startedMark: string | null;
+  /** Where Python's faulthandler writes when the worker dies of a signal (fault-log.ts), or null. */
+  readonly faultLog: string | null;
   /** Send MODULES after READY (`--reload`). */
   readonly reportModules: boolean;
   /** Under `--preload`: be the zygote and fork workers that connect here. */
@@ -113,6 +115,7 @@ export function encodeConfigFrame(config: WorkersConfig, options: BootOptions): 
     responseWindowBytes: config.responseWindowBytes,
     serverSoftware: config.serverSoftware,
     startedMark: options.startedMark,
+    faultLog: options.faultLog,
     reportModules: options.reportModules,
     zygote: options.forkSocket === null ? null : { forkSocket: options.forkSocket },
   })));

@@ -13,6 +13,7 @@ import type { WorkersConfig } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { FrameDecoder, FrameType, END, encodeFrame, type Frame } from './protocol/frames.js';
 import { decodeLogPayload } from './protocol/messages.js';
+import { faultLogPath, takeFaultLog } from './fault-log.js';
 import { EVERYTHING_STARTED, readMark, removeMark } from './started-mark.js';
 import { StreamTable } from './stream-table.js';
 import { afterLastFrames, encodeConfigFrame, type WorkerProcess } from './worker-process.js';
@@ -26,8 +27,11 @@ export interface StreamSink {
   /** True while the stream waits for its client to take bytes (not the worker's fault). */
   readonly isBlockedOnClient: boolean;
   onFrame(frame: Frame): void;
-  /** The worker died or was killed with this stream started. */
-  onWorkerLost(reason: WorkerLoss): void;
+  /**
+   * The worker died or was killed with this stream started; `how` says so
+   * for the log (`worker 123 was killed by SIGSEGV`).
+   */
+  onWorkerLost(reason: WorkerLoss, how: string): void;
 }
 
 export type WorkerLoss = 'crashed' | 'timeout';
@@ -99,7 +103,7 @@ export class Worker {
     if (options.process.needsConfig) {
       this.send(encodeConfigFrame(options.config, {
         stallMs: options.stallMs, multiprocess: options.multiprocess, startedMark: options.markPath,
-        reportModules: options.reportModules, forkSocket: null,
+        faultLog: faultLogPath(options.markPath), reportModules: options.reportModules, forkSocket: null,
       }));
     }
     options.process.attach({
@@ -187,7 +191,7 @@ export class Worker {
   murder(abortGraceMs: number): void {
     if (this.#state === 'exited' || this.#isMurdered) return;
     this.#isMurdered = true;
-    this.#failStarted('timeout');
+    this.#failStarted('timeout', `worker ${this.pid} timed out (--timeout)`);
     this.kill('SIGABRT'); // faulthandler in the worker prints where it hung
     setTimeout(() => this.kill('SIGKILL'), abortGraceMs).unref();
   }
@@ -276,7 +280,7 @@ export class Worker {
     if (this.#state === 'exited') return;
     this.#state = 'exited';
     this.#socket?.destroy();
-    this.#failStarted('crashed');
+    this.#failStarted('crashed', `worker ${this.pid} could not be started`);
     removeMark(this.#markPath);
     this.#events.spawnFailed(this, error);
   }
@@ -291,15 +295,24 @@ export class Worker {
 
   #settle(code: number | null, signal: NodeJS.Signals | null): void {
     this.#events.exit(this, code, signal); // out of the pool before its streams go back to it
-    this.#failStarted(this.#isMurdered ? 'timeout' : 'crashed');
+    const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
+    this.#failStarted(this.#isMurdered ? 'timeout' : 'crashed', `worker ${this.pid} ${how}`);
     this.#handBackUnstarted();
     removeMark(this.#markPath);
+    this.#logFaults();
   }
 
   /** The streams at or below the started mark: the app had them; they fail. */
-  #failStarted(reason: WorkerLoss): void {
+  #failStarted(reason: WorkerLoss, how: string): void {
     const mark = this.#streams.hasWrapped ? EVERYTHING_STARTED : readMark(this.#markPath);
-    for (const sink of this.#streams.takeStarted(mark)) sink.onWorkerLost(reason);
+    for (const sink of this.#streams.takeStarted(mark)) sink.onWorkerLost(reason, how);
+  }
+
+  /** What Python's faulthandler wrote as the worker died (SIGABRT of a timeout, SIGSEGV, ...), into the error log. */
+  #logFaults(): void {
+    const path = faultLogPath(this.#markPath);
+    const text = takeFaultLog(path);
+    if (text !== '') this.#log.error(`Worker (pid:${this.pid}) fault dump:\n${text}`, this.pid);
   }
 
   /** The process is gone: the streams it never started go to other workers, as if handed back. */

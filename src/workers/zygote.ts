@@ -15,6 +15,7 @@ import type { WorkersConfig } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import { StartupError } from '../startup-error.js';
 import { BootBackoff } from './boot-backoff.js';
+import { faultLogPath } from './fault-log.js';
 import { ForkSocket } from './fork-socket.js';
 import { spawnError, type Launcher, type LauncherEvents } from './launcher.js';
 import { encodeFrame, FrameDecoder, FrameType, type Frame } from './protocol/frames.js';
@@ -124,7 +125,7 @@ export class Zygote implements Launcher {
     socket.on('error', () => socket.destroy());
     const { config, stallMs, multiprocess, reportModules } = this.#options;
     socket.write(encodeConfigFrame(config, {
-      stallMs, multiprocess, reportModules, startedMark: null, forkSocket: this.#forkSocket.path,
+      stallMs, multiprocess, reportModules, startedMark: null, faultLog: null, forkSocket: this.#forkSocket.path,
     }));
   }
 
@@ -132,7 +133,7 @@ export class Zygote implements Launcher {
     const token = randomBytes(16).toString('hex');
     this.#pending.set(token, launch);
     this.#forkSocket.allow(token);
-    const payload = JSON.stringify({ token, startedMark: launch.markPath });
+    const payload = JSON.stringify({ token, startedMark: launch.markPath, faultLog: faultLogPath(launch.markPath) });
     this.#socket?.write(encodeFrame(FrameType.FORK, 0, 0, Buffer.from(payload)));
   }
 

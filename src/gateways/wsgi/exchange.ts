@@ -89,10 +89,9 @@ export class Exchange implements Job, StreamSink {
     }
   }
 
-  onWorkerLost(reason: WorkerLoss): void {
+  onWorkerLost(reason: WorkerLoss, how: string): void {
     this.#worker = null;
-    if (reason === 'timeout') this.#fail(504, `worker timed out`);
-    else this.#fail(502, 'worker died while serving it');
+    this.#fail(reason === 'timeout' ? 504 : 502, `${how} while serving it`);
   }
 
   #onResponse(frame: Frame): void {
