@@ -119,6 +119,18 @@ describe('WSGI environ (variables app)', () => {
     assert.equal(checks.body, body);
   });
 
+  test('a header value\'s bytes arrive latin-1 decoded: UTF-8 "café" is HTTP_X_LATIN "caf\\u00c3\\u00a9"', async () => {
+    const head = Buffer.concat([
+      Buffer.from('GET /latin HTTP/1.1\r\nHost: localhost\r\nX-Latin: caf'),
+      Buffer.from([0xc3, 0xa9]),
+      Buffer.from('\r\nConnection: close\r\n\r\n'),
+    ]);
+    const { environ, types } = await rawEcho(xgi.port, head);
+    assert.equal(types.HTTP_X_LATIN, 'str');
+    assert.equal(environ.HTTP_X_LATIN, 'caf\u00c3\u00a9');
+    assert.equal(environ.HTTP_X_LATIN.length, 5, 'one character per byte');
+  });
+
   test('headers become HTTP_*: repeats joined, names with _ dropped, no HTTP_PROXY', async () => {
     const { environ } = await rawEcho(xgi.port, [
       'GET /headers HTTP/1.1',

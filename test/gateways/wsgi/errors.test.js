@@ -9,7 +9,11 @@ import { openRaw, parseResponses } from '../../helpers/raw-http.js';
 
 const SECRET = 'secret-detail-4711';
 
-/** Invalid output before any byte went out: path, and the log text naming the rule. */
+/**
+ * Invalid output before any byte went out: path, and the log text naming the
+ * rule: a RegExp somewhere in the message, or a string that is the whole
+ * message after "Error handling request GET <path>: " (to the line's end).
+ */
 const INVALID_OUTPUT = [
   ['/status-bytes', /status must be a str/],
   ['/status-bad', /status must be three digits/],
@@ -22,6 +26,12 @@ const INVALID_OUTPUT = [
   ['/hop-transfer-encoding', /hop-by-hop header Transfer-Encoding/],
   ['/body-str', /response body items must be bytes, got str/],
   ['/start-twice', /start_response\(\) called a second time without exc_info/],
+  ['/header-list', "each header must be a (name, value) tuple, got ['Content-Type', 'text/plain']"],
+  ['/header-three', "each header must be a (name, value) tuple, got ('Content-Type', 'text/plain', 'extra')"],
+  ['/header-bytes-value', "header name and value must be str, got ('Content-Type', b'text/plain')"],
+  ['/status-not-latin1', "status must be latin-1, got '200 Caf\u20ac'"],
+  ['/write-str', 'write() takes bytes, got str'],
+  ['/no-start-response', 'the app returned without calling start_response()'],
 ];
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -79,13 +89,28 @@ describe('app errors (errors app)', () => {
     await assertStillServing();
   });
 
+  test('a str body item after the head went out: truncated chunked body, the rule in the log', async () => {
+    const buffer = await rawGetUntilClosed('/str-after-head');
+    const [response] = parseResponses(buffer);
+    assert.ok(response, `the head and the first chunk must reach the client before the cut; got ${JSON.stringify(buffer.toString('latin1'))}`);
+    assert.equal(response.status, 200);
+    assert.equal(response.headers['transfer-encoding'], 'chunked');
+    assert.equal(response.body.toString(), 'first chunk\n');
+    assert.equal(response.isComplete, false, 'no terminating 0-chunk');
+    assert.ok(!buffer.toString('latin1').includes('\r\n0\r\n\r\n'));
+    assert.doesNotMatch(buffer.toString('latin1'), /a str after the head/);
+    await xgi.waitForLine(/\[ERROR\] Error handling request GET \/str-after-head: response body items must be bytes, got str$/m);
+    await assertStillServing();
+  });
+
   for (const [path, rule] of INVALID_OUTPUT) {
     test(`invalid output ${path}: 500 and a log line naming the rule`, async () => {
       const response = await xgi.request(path);
       assertPlain500(response);
       assert.equal(response.headers.get('x-split'), null);
       assert.equal(response.headers.get('x-injected'), null);
-      await xgi.waitForLine(new RegExp(`Error handling request GET ${escape(path)}: .*${rule.source}`));
+      const message = typeof rule === 'string' ? `${escape(rule)}$` : `.*${rule.source}`;
+      await xgi.waitForLine(new RegExp(`\\[ERROR\\] Error handling request GET ${escape(path)}: ${message}`, 'm'));
       await assertStillServing();
     });
   }

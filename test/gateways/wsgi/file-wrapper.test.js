@@ -1,7 +1,10 @@
 // wsgi.file_wrapper: files served byte for byte, through the iterator path
 // (the validator wraps the FileWrapper) and through the server's sendfile
 // path (the FileWrapper returned as is), including a 3 MiB file that is
-// larger than the response window and so needs CREDIT from the front.
+// larger than the response window and so needs CREDIT from the front. On the
+// sendfile path the app wraps a file whose read() raises, so those cases pass
+// only if os.sendfile served the bytes (the wrapped-noread control shows that
+// iterating such a file does fail); a file-like without fileno() falls back.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,6 +42,21 @@ describe('wsgi.file_wrapper (file_wrapper app)', () => {
         assert.ok(response.body.equals(files[name]), 'body differs from the file');
       });
     }
+  }
+
+  test('control: the same read()-less file, iterated (validator-wrapped), is a 500 naming read()', async () => {
+    const response = await xgi.request('/wrapped-noread/small.txt');
+    assert.equal(response.status, 500);
+    await xgi.waitForLine(/Error handling request GET \/wrapped-noread\/small\.txt\n[\s\S]*?RuntimeError: read\(\) called: the os\.sendfile path was not taken/);
+    assert.doesNotMatch(xgi.stderr, /GET \/sendfile\//, 'a sendfile request logged an error: read() was called');
+  });
+
+  for (const name of ['small.txt', 'big.bin']) {
+    test(`no fileno() (io.BytesIO): ${name} falls back to iteration, byte for byte`, async () => {
+      const response = await xgi.request(`/bytesio/${name}`);
+      assert.equal(response.status, 200, response.text);
+      assert.ok(response.body.equals(files[name]), 'body differs from the file');
+    });
   }
 
   test('sendfile: two big files back to back on one keep-alive connection', async () => {

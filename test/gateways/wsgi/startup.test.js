@@ -65,6 +65,14 @@ describe('start-up errors', { concurrency: true }, () => {
     assert.doesNotMatch(result.stderr, /Booting worker/, 'no worker is started for a server that cannot listen');
   });
 
+  test('a bind address whose port is out of range', async () => {
+    const result = await runXgi(['wsgi:app', '--pythonpath', APPS + 'variables', '-b', '127.0.0.1:99999']);
+    const line = assertOneClearLine(result, '127.0.0.1:99999');
+    assert.match(line, /--bind/);
+    assert.match(line, /not a whole number from 0 to 65535/);
+    assert.doesNotMatch(result.stderr, /Listening at|Booting worker/, 'nothing starts on a bad address');
+  });
+
   test('a misspelt flag', async () => {
     const result = await runXgi(['wsgi:app', ...app('variables'), '--wokers', '2']);
     const line = assertOneClearLine(result, '--wokers');
