@@ -7,7 +7,8 @@
  * CONTENT_LENGTH set only when the front buffered it.
  *
  * A script may exit without reading its body (§4.2 allows it): the rest is
- * then read and dropped, so that the response can still be sent.
+ * then read and dropped, so that the response can still be sent and the
+ * connection go on, also when stdin was closed before it got here.
  */
 import type { Writable } from 'node:stream';
 import type { GatewayRequest } from '../gateway.js';
@@ -17,6 +18,14 @@ export function feedStdin(request: Pick<GatewayRequest, 'req' | 'res' | 'body'>,
   const { req, res, body } = request;
   if (body.kind === 'buffered') {
     stdin.end(body.bytes);
+    return;
+  }
+  if (stdin.destroyed || stdin.writableEnded) {
+    // Through a spawner, stdin arrives a moment after the script started: one
+    // that exited at once (without reading, §4.2) may have closed it already.
+    // Its 'close' came before anyone listened, and a write to it neither
+    // fails loudly nor drains: drop the body now, or the connection stalls.
+    req.resume();
     return;
   }
   // Expect: 100-continue is answered only now that a script is there to read the body.
