@@ -391,7 +391,8 @@ export const SETTINGS = {
   }, wholeNumber(0)),
   cgiPassAuth: flagSwitch({
     section: 'CGI', fileKey: 'cgi_pass_auth', flags: ['--cgi-pass-auth'],
-    help: 'Pass the Authorization request header to CGI scripts as HTTP_AUTHORIZATION (Apache\'s CGIPassAuth). '
+    help: 'Pass the Authorization and Proxy-Authorization request headers to CGI scripts as HTTP_AUTHORIZATION '
+      + 'and HTTP_PROXY_AUTHORIZATION (Apache\'s CGIPassAuth). '
       + 'Off by default, so that credentials reach only scripts meant to see them. (xgi)',
   }),
   cgiAllowSymlinks: flagSwitch({

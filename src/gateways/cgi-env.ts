@@ -27,8 +27,9 @@ export interface MetaVariableInput {
   /** Length of the body when the front buffered it whole; null when it streams. */
   readonly bufferedBodyBytes: number | null;
   /**
-   * Whether Authorization becomes HTTP_AUTHORIZATION (default true, as WSGI
-   * servers do). CGI passes it only when configured (Apache's CGIPassAuth).
+   * Whether Authorization and Proxy-Authorization become HTTP_AUTHORIZATION
+   * and HTTP_PROXY_AUTHORIZATION (default true, as WSGI servers do). CGI
+   * passes them only when configured (Apache's CGIPassAuth hides both).
    */
   readonly isAuthorizationPassed?: boolean;
   /**
@@ -43,7 +44,8 @@ export interface MetaVariableInput {
 
 /** Header names that never become HTTP_* variables. */
 const DROPPED_HEADERS = new Set(['proxy', 'content-type', 'content-length']);
-const DROPPED_WITH_AUTHORIZATION = new Set([...DROPPED_HEADERS, 'authorization']);
+/** CGI without --cgi-pass-auth: credentials stay with the server, as Apache keeps both. */
+const DROPPED_WITH_AUTHORIZATION = new Set([...DROPPED_HEADERS, 'authorization', 'proxy-authorization']);
 const HTTP_NAMES = new Map<string, string>();
 
 /** `Accept-Encoding` → `HTTP_ACCEPT_ENCODING`, cached: header names repeat. */

@@ -212,9 +212,25 @@ test('buildMetaVariables: headers with "_" in the name are dropped, before or af
 test('buildMetaVariables: Proxy is dropped in any case (httpoxy)', () => {
   const vars = meta(fakeRequest({ rawHeaders: ['Host', 'h', 'Proxy', 'http://evil:8080', 'PROXY', 'x', 'proxy', 'y'] }));
   assert.equal(vars.HTTP_PROXY, undefined);
-  // Proxy-Authorization is a different header and is kept.
+  // Proxy-Authorization is a different header and is kept (unless credentials are hidden, below).
   const other = meta(fakeRequest({ rawHeaders: ['Host', 'h', 'Proxy-Authorization', 'Basic x'] }));
   assert.equal(other.HTTP_PROXY_AUTHORIZATION, 'Basic x');
+});
+
+test('buildMetaVariables: isAuthorizationPassed false hides Authorization and Proxy-Authorization (Apache without CGIPassAuth)', () => {
+  const req = fakeRequest({ rawHeaders: ['Host', 'h', 'Authorization', 'Basic a', 'Proxy-Authorization', 'Basic p', 'X-Other', 'o'] });
+  const build = (isAuthorizationPassed) =>
+    Object.fromEntries(buildMetaVariables({ req, scriptName: '', urlScheme: 'http', bufferedBodyBytes: null, isAuthorizationPassed }));
+  const hidden = build(false);
+  assert.equal(hidden.HTTP_AUTHORIZATION, undefined);
+  assert.equal(hidden.HTTP_PROXY_AUTHORIZATION, undefined);
+  assert.equal(hidden.HTTP_X_OTHER, 'o');
+  // Passed explicitly, or left out (the WSGI environ's way): both are there.
+  for (const passed of [true, undefined]) {
+    const vars = build(passed);
+    assert.equal(vars.HTTP_AUTHORIZATION, 'Basic a', String(passed));
+    assert.equal(vars.HTTP_PROXY_AUTHORIZATION, 'Basic p', String(passed));
+  }
 });
 
 test('buildMetaVariables: header values are passed through as latin-1 strings', () => {

@@ -1,8 +1,8 @@
 // The meta-variables a script receives (RFC 3875 §4.1 and Apache's
 // additions), checked whole through env.py, which reflects the environment
 // exactly as it was handed over, and the security rules around them: a clean
-// environment, no HTTP_PROXY, no underscore headers, Authorization only when
-// configured, configured variables win, no ISINDEX arguments unless enabled.
+// environment, no HTTP_PROXY, no underscore headers, Authorization and
+// Proxy-Authorization only when configured, configured variables win, no ISINDEX arguments unless enabled.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openRaw, parseResponses, rawRequest } from '../../helpers/raw-http.js';
@@ -86,13 +86,14 @@ test('a small chunked body is de-chunked and gets CONTENT_LENGTH', async (t) => 
   assert.equal(got.body, 7);
 });
 
-test('security: no HTTP_PROXY, no underscore headers, no Authorization, no AUTH_TYPE/REMOTE_USER', async (t) => {
+test('security: no HTTP_PROXY, no underscore headers, no Authorization or Proxy-Authorization, no AUTH_TYPE/REMOTE_USER', async (t) => {
   const xgi = await startCgi(t);
   const got = await reflect(xgi, [
     'GET /cgi-bin/env.py HTTP/1.1', 'Host: h',
     'Proxy: http://evil.test:3128',
     'X_Forwarded_For: 10.0.0.1', 'Content_Length: 99', 'Script_Name: /evil',
     'Authorization: Basic dXNlcjpwYXNz',
+    'Proxy-Authorization: Basic cHJveHk6cGFzcw==',
     'Connection: close', '', '',
   ].join('\r\n'));
   const names = Object.keys(got.env);
@@ -101,16 +102,18 @@ test('security: no HTTP_PROXY, no underscore headers, no Authorization, no AUTH_
   assert.equal(got.env.SCRIPT_NAME, '/cgi-bin/env.py');
   assert.equal('CONTENT_LENGTH' in got.env, false);
   assert.equal('HTTP_AUTHORIZATION' in got.env, false, 'Authorization needs --cgi-pass-auth');
+  assert.equal('HTTP_PROXY_AUTHORIZATION' in got.env, false, 'Proxy-Authorization needs --cgi-pass-auth (Apache hides both)');
   assert.equal('AUTH_TYPE' in got.env || 'REMOTE_USER' in got.env, false, 'xgi authenticates no one');
 });
 
-test('--cgi-pass-auth passes Authorization; --cgi-env adds variables and wins over meta-variables', async (t) => {
+test('--cgi-pass-auth passes Authorization and Proxy-Authorization; --cgi-env adds variables and wins over meta-variables', async (t) => {
   const xgi = await startCgi(t, [
     '--cgi-pass-auth', '--cgi-env', 'APP_MODE=test', '--cgi-env', 'SERVER_SOFTWARE=custom/1',
     '--cgi-env', 'DOCUMENT_ROOT=/srv/www', '--cgi-env', 'REMOTE_USER=operator', '--cgi-env', 'EQ=a=b',
   ]);
-  const got = await reflect(xgi, 'GET /cgi-bin/env.py/doc HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer t0k3n\r\nConnection: close\r\n\r\n');
+  const got = await reflect(xgi, 'GET /cgi-bin/env.py/doc HTTP/1.1\r\nHost: h\r\nAuthorization: Bearer t0k3n\r\nProxy-Authorization: Basic cHJveHk6cGFzcw==\r\nConnection: close\r\n\r\n');
   assert.equal(got.env.HTTP_AUTHORIZATION, 'Bearer t0k3n');
+  assert.equal(got.env.HTTP_PROXY_AUTHORIZATION, 'Basic cHJveHk6cGFzcw==');
   assert.equal(got.env.APP_MODE, 'test');
   assert.equal(got.env.EQ, 'a=b');
   assert.equal(got.env.SERVER_SOFTWARE, 'custom/1');

@@ -1,7 +1,9 @@
 // --cgi-spawners: scripts started by the spawner helpers (python/_xgi_spawner)
-// rather than by node's spawn. The whole CGI suite also runs on this path with
-// `XGI_CMD_ARGS="--cgi-spawners 2" node --test test/gateways/cgi/`; these are
-// the points only this path has: the spawner is xgi's child and the scripts
+// rather than by node's spawn. The spawners are the default (2), so the whole
+// CGI suite runs on this path; node's own spawn (`--cgi-spawners 0`) is pinned
+// by node-spawn.test.js, and the whole suite can be run on it with
+// `XGI_CMD_ARGS="--cgi-spawners 0" node --test test/gateways/cgi/`. These are
+// the points only the spawner path has: the spawner is xgi's child and the scripts
 // are the spawner's, nothing outlives xgi even when it is SIGKILLed, an idle
 // spawner retires, and a missing interpreter falls back to node's spawn.
 import { test } from 'node:test';
