@@ -58,6 +58,14 @@ export const seconds: Check<number> = (raw) => {
     : reject(`is not a whole number of seconds from 0 to ${MAX_SECONDS}`);
 };
 
+/** As `seconds`, but at least 1: a wait that must always end (0 would switch it off). */
+export const positiveSeconds: Check<number> = (raw) => {
+  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  return value >= 1 && value <= MAX_SECONDS
+    ? accept(value * 1000)
+    : reject(`is not a whole number of seconds from 1 to ${MAX_SECONDS} (a client must never hold a connection without a deadline)`);
+};
+
 const BYTE_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 
 /** A size in bytes: `1048576`, `64k`, `1m`, `1g` (k = 1024), at least `min`. */

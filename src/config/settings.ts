@@ -11,7 +11,7 @@
  */
 import {
   addressList, appUri, bindAddress, byteSize, cgiMount, directory, envPair, existingFile, filePath, interpreter, logFile, oneOf, pathList,
-  seconds, text, wholeNumber, wholeNumberInRange,
+  positiveSeconds, seconds, text, wholeNumber, wholeNumberInRange,
 } from './checks.js';
 import type { Check, CheckContext } from './checks.js';
 import type { LogLevel } from './config.js';
@@ -283,13 +283,16 @@ export const SETTINGS = {
   keepAlive: single({
     section: 'Server Mechanics', fileKey: 'keepalive', flags: ['--keep-alive'], metavar: 'INT', default: '2',
     unit: 'seconds', example: '--keep-alive 5',
-    help: 'The number of seconds to wait for the next request on a keep-alive connection.',
+    help: 'The number of seconds to wait for the next request on a keep-alive connection. '
+      + '0 turns keep-alive off: every HTTP/1.x response closes its connection (as gunicorn\'s async workers); '
+      + 'an idle HTTP/2 connection is then closed after --header-timeout.',
   }, seconds),
   headerTimeout: single({
     section: 'Server Mechanics', fileKey: 'header_timeout', flags: ['--header-timeout'], metavar: 'INT',
     default: '30', unit: 'seconds', example: '--header-timeout 10',
-    help: 'A client must send the whole request head within this many seconds (slow-client protection). (xgi)',
-  }, seconds),
+    help: 'A client must send the whole request head within this many seconds (slow-client protection); '
+      + 'at least 1. (xgi)',
+  }, positiveSeconds),
   bodyTimeout: single({
     section: 'Server Mechanics', fileKey: 'body_timeout', flags: ['--body-timeout'], metavar: 'INT',
     default: '60', unit: 'seconds', example: '--body-timeout 20',

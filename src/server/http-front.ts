@@ -77,6 +77,8 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
   const inFlight = new Set<FrontRequest>();
   let onIdle: (() => void) | null = null;
   let isDraining = false;
+  /** `--keep-alive 0`: every HTTP/1.x response closes its connection. */
+  const isKeepAliveOff = config.keepAliveMs === 0;
 
   /** One request, from any listener; `arrival` costs a plain listener a string compare or two. */
   const handle = (req: IncomingMessage, res: ServerResponse, isExpectContinue: boolean, arrival: Arrival): void => {
@@ -89,7 +91,7 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
     answers.track(request);
     // Draining: answer, then close, so that no client or load balancer sends another request here
     // (an HTTP/2 session was sent GOAWAY instead; the flag is then unused).
-    if (isDraining) res.shouldKeepAlive = false;
+    if (isDraining || (isKeepAliveOff && arrival !== 'h2')) res.shouldKeepAlive = false;
     res.once('close', () => {
       inFlight.delete(request);
       if (inFlight.size === 0 && onIdle !== null) onIdle();
@@ -188,7 +190,7 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
       http1,
       maxHeadersCount,
       maxHeadBytes: maxHeadBytes(limits),
-      idleMs: config.keepAliveMs,
+      idleMs: isKeepAliveOff ? config.headersTimeoutMs : config.keepAliveMs,
       firstRequestMs: config.headersTimeoutMs,
     }, log);
     const { server } = secure;
