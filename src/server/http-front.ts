@@ -97,6 +97,12 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
       if (inFlight.size === 0 && onIdle !== null) onIdle();
       if (log.hasAccessLog) logAccess(log, request, startMs, started);
     });
+    // Pipelined behind a response not yet done: node:http gives this one the
+    // socket only after that one finishes, and never says a word to it when the
+    // connection closes first (an NPH script's raw response ends it, a client
+    // leaves). Without this its 'close' never comes: the gateway would go on
+    // for a gone client, and a graceful shutdown would wait for it.
+    if (res.socket === null && arrival !== 'h2') closeWhenConnectionDoes(req.socket, res);
     const refusal = (arrival === 'h2' ? checkStream(req) : checkRequest(req, limits)) ?? applyClient(request);
     if (refusal !== null) {
       answers.refuse(request, refusal);
@@ -252,6 +258,26 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
       for (const listener of listeners) listener.closeAll();
     },
   };
+}
+
+/** Per connection, the responses queued behind another one: one 'close' listener however deep the pipeline. */
+const queuedResponses = new WeakMap<Socket, Set<ServerResponse>>();
+
+/** A queued response's 'close' when its connection closes before it ever got the socket. */
+function closeWhenConnectionDoes(socket: Socket, res: ServerResponse): void {
+  let queued = queuedResponses.get(socket);
+  if (queued === undefined) {
+    const responses = new Set<ServerResponse>();
+    queued = responses;
+    queuedResponses.set(socket, responses);
+    socket.once('close', () => {
+      for (const waiting of responses) waiting.emit('close');
+      responses.clear();
+    });
+  }
+  queued.add(res);
+  // Its turn came: from now on node:http reports its 'close' itself.
+  res.once('socket', () => queued.delete(res));
 }
 
 function logAccess(log: Logger, request: FrontRequest, startMs: number, started: number): void {

@@ -58,6 +58,7 @@ export class ScriptExchange {
   #head: ResponseHead | null = null;
   #held: Buffer[] = [];
   #bodyBytes = 0;
+  #isOverlong = false;
   #isOutputEnded = false;
   #isWaitingDrain = false;
   #timer: NodeJS.Timeout | null = null;
@@ -217,6 +218,12 @@ export class ScriptExchange {
     let piece = chunk;
     if (length !== null && this.#bodyBytes + piece.length > length) {
       // More than it declared: the rest would corrupt the connection.
+      if (!this.#isOverlong) {
+        this.#isOverlong = true;
+        const { id, req } = this.#request;
+        this.#options.log.warning(`cgi: request ${id} ${req.method} ${req.url}: ${this.#filename}: `
+          + `output longer than its Content-Length (${length} bytes): the rest is dropped`);
+      }
       piece = piece.subarray(0, length - this.#bodyBytes);
       if (piece.length === 0) return;
     }

@@ -153,6 +153,16 @@ describe('CGI responses', () => {
     await xgi.waitForLine(/short-body\.sh \(pid \d+ exited with status 0\): the body is incomplete \[XGI_CGI_TRUNCATED\]/);
   });
 
+  test('broken: a body longer than its Content-Length is cut at it, logged, and the next response on the connection is intact', async () => {
+    const conn = await openRaw(xgi.port);
+    conn.write('GET /cgi-bin/long-body.sh HTTP/1.1\r\nHost: h\r\n\r\nGET /cgi-bin/hello.sh HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
+    await conn.waitForClose();
+    const responses = parseResponses(conn.buffer);
+    assert.deepEqual(responses.map((r) => [r.status, r.body.toString()]), [[200, 'hello'], [200, 'Hello World!\n']]);
+    assert.doesNotMatch(conn.buffer.toString('latin1'), /X-Smuggled/);
+    await xgi.waitForLine(/\[WARNING\] cgi: request \d+ GET \/cgi-bin\/long-body\.sh: \S+long-body\.sh: output longer than its Content-Length \(5 bytes\): the rest is dropped/);
+  });
+
   test('keep-alive survives a good response and a refused path', async () => {
     const conn = await openRaw(xgi.port);
     conn.write('GET /cgi-bin/hello.sh HTTP/1.1\r\nHost: h\r\n\r\nGET /cgi-bin/nope HTTP/1.1\r\nHost: h\r\n\r\nGET /cgi-bin/status.sh HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n');
