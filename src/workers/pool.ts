@@ -7,6 +7,9 @@
  * Requests no worker can take now wait here, in arrival order, in a bounded
  * queue: one more than queueLimit gets 503 at once, and one that waited
  * queueTimeoutMs gets 503 (mod_wsgi's queue-timeout; docs/supervision.md).
+ * A request a worker handed back unstarted keeps its arrival time: it goes
+ * back in arrival order (before everything that came after it), and its
+ * wait counts from when it first came, however often it is handed back.
  */
 import type { Worker } from './worker.js';
 
@@ -28,7 +31,7 @@ export interface PoolOptions {
 
 interface Waiting {
   readonly job: Job;
-  /** performance.now() when it entered the queue. */
+  /** performance.now() when it was first submitted. */
   readonly since: number;
 }
 
@@ -39,6 +42,8 @@ export class Pool {
   #queueHead = 0;
   #isClosed = false;
   #expiryTimer: NodeJS.Timeout | null = null;
+  /** When each job was submitted, for a hand-back to keep its place and its clock. */
+  readonly #submittedAt = new WeakMap<Job, number>();
 
   constructor(options: PoolOptions) {
     this.#options = options;
@@ -76,8 +81,10 @@ export class Pool {
       job.abandon('no worker available (shutting down)');
       return;
     }
+    const now = performance.now();
+    this.#submittedAt.set(job, now);
     if (this.queued === 0) {
-      const worker = this.#pick(performance.now());
+      const worker = this.#pick(now);
       if (worker !== undefined) {
         job.start(worker);
         return;
@@ -87,15 +94,20 @@ export class Pool {
       job.abandon(`no worker available and ${this.queued} requests already waiting (--queue-limit)`);
       return;
     }
-    this.#queue.push({ job, since: performance.now() });
+    this.#queue.push({ job, since: now });
     if (this.queued === 1) this.#armExpiry();
   }
 
-  /** A request a worker handed back unstarted: it goes first. */
+  /** A request a worker handed back unstarted: back in its arrival order, its clock still running. */
   requeue(job: Job): void {
-    const waiting = { job, since: performance.now() };
-    if (this.#queueHead > 0) this.#queue[--this.#queueHead] = waiting;
-    else this.#queue.unshift(waiting);
+    const since = this.#submittedAt.get(job) ?? performance.now();
+    const waiting = { job, since };
+    // Usually older than everything queued: it goes first. Several handed back
+    // at once arrive in their own order, each after the ones before it.
+    let at = this.#queueHead;
+    while (at < this.#queue.length && (this.#queue[at] as Waiting).since <= since) at++;
+    if (at === this.#queueHead && this.#queueHead > 0) this.#queue[--this.#queueHead] = waiting;
+    else this.#queue.splice(at, 0, waiting);
     this.drain();
     this.#armExpiry();
   }
@@ -139,18 +151,13 @@ export class Pool {
     }
   }
 
-  /**
-   * One timer, for the request that has waited longest. The queue is in
-   * arrival order except for handed-back requests put first, so look at all
-   * of it (it is bounded by queueLimit, and this runs once per expiry).
-   */
+  /** One timer, for the request that has waited longest: the queue is in arrival order, so the first. */
   #armExpiry(): void {
     if (this.#expiryTimer !== null) clearTimeout(this.#expiryTimer);
     this.#expiryTimer = null;
     const timeoutMs = this.#options.queueTimeoutMs;
     if (timeoutMs === 0 || this.queued === 0 || this.#isClosed) return;
-    let oldest = Infinity;
-    for (let i = this.#queueHead; i < this.#queue.length; i++) oldest = Math.min(oldest, (this.#queue[i] as Waiting).since);
+    const oldest = (this.#queue[this.#queueHead] as Waiting).since;
     this.#expiryTimer = setTimeout(this.#expire, Math.max(0, oldest + timeoutMs - performance.now()));
   }
 

@@ -1,5 +1,6 @@
 // The pool's queue (issue 4): bounded by queueLimit, each request answered
-// 503 once it waited queueTimeoutMs, handed-back requests first. Workers
+// 503 once it waited queueTimeoutMs, handed-back requests back in arrival
+// order with their clock still running. Workers
 // here are stand-ins at the pool's own seam (inFlight, state, isStalled);
 // the real ones are exercised end to end in queue.test.js.
 import { test } from 'node:test';
@@ -27,13 +28,15 @@ test('a full queue sheds at once; the waiting ones keep their order', () => {
   const pool = new Pool(OPTIONS);
   const worker = standInWorker();
   pool.add(worker);
-  for (const name of ['a', 'b', 'c', 'd', 'e']) pool.submit(job(name, log));
+  const a = job('a', log);
+  pool.submit(a);
+  for (const name of ['b', 'c', 'd', 'e']) pool.submit(job(name, log));
   assert.deepEqual(log, ['a started', 'e 503: no worker available and 3 requests already waiting (--queue-limit)']);
   worker.inFlight = 0;
   pool.drain();
   worker.inFlight = 0;
-  pool.requeue(job('handed-back', log));
-  assert.deepEqual(log.slice(2), ['b started', 'handed-back started']);
+  pool.requeue(a); // handed back unstarted: older than c and d, so it goes first
+  assert.deepEqual(log.slice(2), ['b started', 'a started']);
   assert.equal(pool.queued, 2);
   pool.close();
   assert.deepEqual(log.slice(4), ['c 503: no worker available (shutting down)', 'd 503: no worker available (shutting down)']);
@@ -49,6 +52,43 @@ test('queueTimeoutMs: a request that waited that long gets 503; the others wait 
   assert.deepEqual(log, ['old 503: waited 0.1s for a worker (--queue-timeout)']);
   pool.add(standInWorker());
   assert.deepEqual(log.slice(1), ['young started']);
+  pool.close();
+});
+
+test('requests handed back together go back in their arrival order, before later ones', () => {
+  const log = [];
+  const pool = new Pool({ ...OPTIONS, maxInFlight: 3, queueLimit: 10 });
+  const worker = standInWorker();
+  pool.add(worker);
+  const [first, second, third] = ['first', 'second', 'third'].map((name) => job(name, log));
+  for (const j of [first, second, third]) pool.submit(j); // all three on the one worker
+  worker.inFlight = 3;
+  pool.submit(job('later', log)); // waits: the worker is full
+  // The worker's stall guard hands back the two it had not started, in its order.
+  worker.inFlight = 1;
+  pool.remove(worker);
+  pool.requeue(second);
+  pool.requeue(third);
+  const fresh = standInWorker();
+  fresh.inFlight = -10; // room for everything
+  pool.add(fresh);
+  assert.deepEqual(log.slice(3), ['second started', 'third started', 'later started']);
+  pool.close();
+});
+
+test('a handed-back request keeps its queue-timeout clock from when it first came', async () => {
+  const log = [];
+  const pool = new Pool({ ...OPTIONS, queueTimeoutMs: 150, queueLimit: 10 });
+  const worker = standInWorker();
+  pool.add(worker);
+  const bounced = job('bounced', log);
+  pool.submit(bounced); // started at once
+  pool.remove(worker);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  pool.requeue(bounced); // no worker now: it waits, 100 ms of its 150 already gone
+  await new Promise((resolve) => setTimeout(resolve, 90));
+  assert.deepEqual(log, ['bounced started', 'bounced 503: waited 0.15s for a worker (--queue-timeout)'],
+    'abandoned 150 ms after it first came, not 150 ms after the hand-back');
   pool.close();
 });
 
