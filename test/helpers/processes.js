@@ -1,6 +1,6 @@
 // Process-tree helpers for supervision tests, read from /proc: who descends
 // from whom, and waiting (bounded) for a condition. Nothing here kills.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { isAlive } from './start-xgi.js';
 
 /** Parent pid of `pid`, or null when it is gone. */
@@ -44,3 +44,24 @@ export async function waitUntil(predicate, timeoutMs, what) {
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The inode of the socket listening on 127.0.0.1:`port` (from /proc/net/tcp),
+ * and which fds of `pid` hold it; null when nothing listens there.
+ */
+export function listeningSocket(pid, port) {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const inodes = readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length > 9 && f[1] === `0100007F:${hexPort}` && f[3] === '0A') // 0A: LISTEN
+    .map((f) => Number(f[9]));
+  if (inodes.length !== 1) return inodes.length === 0 ? null : { inode: inodes, fds: [] };
+  const fds = readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${fd}`) === `socket:[${inodes[0]}]`;
+    } catch {
+      return false;
+    }
+  }).map(Number);
+  return { inode: inodes[0], fds };
+}

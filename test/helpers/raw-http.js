@@ -174,3 +174,13 @@ export function hasResponses(count, options) {
     return responses.length >= count && responses.slice(0, count).every((r) => r.isComplete);
   };
 }
+
+/**
+ * GET `path` on a new connection of its own (Connection: close), never a
+ * kept-alive one: { status, body } with the body as a string.
+ */
+export async function freshGet(port, path) {
+  const bytes = await rawRequest(port, `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
+  const [response] = parseResponses(bytes);
+  return { status: response?.status ?? 0, body: response?.body.toString('utf8') ?? '' };
+}

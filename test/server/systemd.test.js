@@ -5,8 +5,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import { systemdBinds } from '../../dist/server/systemd.js';
 import { APPS, RunningXgi, XGI } from '../helpers/start-xgi.js';
+import { freshGet } from '../helpers/raw-http.js';
+import { listeningSocket } from '../helpers/processes.js';
 
 const APP = APPS + 'supervision';
 const WRAPPER = `
@@ -48,9 +51,21 @@ test('socket activation: xgi serves on the socket systemd passed, --bind is igno
   assert.match(xgi.url, /^http:\/\/127\.0\.0\.1:\d+$/);
   await xgi.waitForLine(/Booting worker with pid: (\d+)/);
   assert.equal((await xgi.get('/')).text, 'ok');
+  // fd 3 is the socket systemd passed; the same one, with the same inode, serves after a reload.
+  const inode = readlinkSync(`/proc/${xgi.pid}/fd/3`);
+  assert.match(inode, /^socket:\[\d+\]$/);
+  const port = Number(new URL(xgi.url).port);
+  const old = Number((await freshGet(port, '/pid')).body);
   xgi.signal('SIGHUP');
   await xgi.waitForLine(/Reloaded: 1 new worker\(s\)/);
-  assert.equal((await xgi.get('/')).text, 'ok', 'same socket after the reload');
+  assert.equal(readlinkSync(`/proc/${xgi.pid}/fd/3`), inode, 'the same socket on fd 3 after the reload');
+  assert.deepEqual(listeningSocket(xgi.pid, port), { inode: Number(/\d+/.exec(inode)[0]), fds: [3] }, 'the only one listening on the port');
+  // New connections (not a kept-alive one from before the reload) reach the new worker.
+  for (let i = 0; i < 3; i++) {
+    const res = await freshGet(port, '/pid');
+    assert.equal(res.status, 200);
+    assert.notEqual(Number(res.body), old, 'a new worker answers');
+  }
   for (const name of ['LISTEN_FDS', 'LISTEN_PID']) {
     assert.equal((await xgi.get(`/env?name=${name}`)).text, '<unset>', `the workers do not see ${name}`);
   }

@@ -5,10 +5,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import net from 'node:net';
 import { openRaw } from '../helpers/raw-http.js';
 import { APPS, isAlive, startXgi } from '../helpers/start-xgi.js';
+import { describeFailures, startLoad, summarize } from '../helpers/load.js';
+import { descendants, sleep } from '../helpers/processes.js';
 
 const APP = APPS + 'supervised';
+/** The app the bounded load runs against: /echo answers "TOKEN PID". */
+const LOAD_APP = APPS + 'supervision';
+
+/** Open a new connection: 'connected', or the error code (ECONNREFUSED, ...). */
+function tryConnect(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve('connected');
+    });
+    socket.once('error', (error) => resolve(error.code));
+  });
+}
 
 async function waitUntil(predicate, timeoutMs, what) {
   const deadline = Date.now() + timeoutMs;
@@ -38,16 +55,31 @@ test('kill -9 of a worker: replaced, and the next request succeeds', async (t) =
   for (let i = 0; i < 10; i++) assert.equal((await xgi.get('/')).text, 'ok');
 });
 
-test('--timeout: a worker silent on a request is killed, the request gets 504', async (t) => {
-  const xgi = await startXgi(t, ['wsgi:app', '--pythonpath', APP, '--timeout', '1']);
-  const hung = Number((await xgi.get('/pid')).text);
+test('--timeout under load: a worker silent on a request is killed, that request gets 504, every other one 200', async (t) => {
+  const xgi = await startXgi(t, ['wsgi:app', '--pythonpath', LOAD_APP, '-w', '2', '--timeout', '1'], { workers: 2 });
+  const before = xgi.workerPids();
+  const load = startLoad(xgi, { concurrency: 4, durationMs: 4000 });
+  await waitUntil(() => summarize(load.results).pids.size === 2, 5000, 'both workers to serve');
   const started = Date.now();
   const res = await xgi.get('/hang?s=30');
   assert.equal(res.status, 504);
   assert.ok(Date.now() - started < 5000, 'answered soon after the timeout');
-  await xgi.waitForLine(new RegExp(`WORKER TIMEOUT \\(pid:${hung}\\)`));
+  const hung = Number((await xgi.waitForLine(/WORKER TIMEOUT \(pid:(\d+)\)/))[1]);
+  assert.ok(before.includes(hung), `${hung} was one of ${before}`);
   await waitUntil(() => !isAlive(hung), 5000, 'the hung worker to be gone');
-  assert.equal((await xgi.get('/')).text, 'ok', 'a new worker serves');
+  const replacement = Number((await xgi.waitForLine(/Booting worker with pid: (\d+)/, 5000, 2))[1]);
+  await waitUntil(() => load.results.some((r) => r.pid === replacement), 5000, 'the replacement to serve');
+
+  // The other worker served the load all along: not one request failed or waited for the hung one.
+  const { total, failed, pids } = summarize(await load.done);
+  assert.deepEqual(failed, [], describeFailures(failed));
+  assert.ok(total > 50, `the load ran (${total} requests)`);
+  assert.deepEqual([...pids].sort(), [...before, replacement].sort());
+  const survivor = before.find((pid) => pid !== hung);
+  assert.ok(load.results.some((r) => r.pid === survivor && r.sentAt > started + 500 && r.doneAt < started + 1000),
+    'the other worker served while the hung one was silent');
+  assert.equal([...xgi.stderr.matchAll(/WORKER TIMEOUT/g)].length, 1, 'only the hung worker was killed');
+  assert.deepEqual(descendants(xgi.pid).sort(), [survivor, replacement].sort(), 'two workers, nothing else');
 });
 
 test('an idle worker is never killed by --timeout', async (t) => {
@@ -75,19 +107,30 @@ test('--timeout does not blame the worker for a slow upload: the app waiting on 
   conn.destroy();
 });
 
-test('SIGTERM: requests in flight finish, then xgi exits 0 with no worker left', async (t) => {
-  const xgi = await startXgi(t, ['wsgi:app', '--pythonpath', APP, '-w', '2']);
+test('SIGTERM under load: requests in flight finish with 200, a new connection is refused, exit 0, no worker left', async (t) => {
+  const xgi = await startXgi(t, ['wsgi:app', '--pythonpath', LOAD_APP, '-w', '2'], { workers: 2 });
   const pids = xgi.workerPids();
-  await xgi.get('/');
-  const inFlight = xgi.get('/hang?s=0.5');
-  await new Promise((resolve) => setTimeout(resolve, 100)); // let the request reach a worker
+  const load = startLoad(xgi, { concurrency: 4, durationMs: 10_000, pathFor: (token) => `/echo?token=${token}&ms=200` });
+  await waitUntil(() => summarize(load.results).pids.size === 2, 5000, 'both workers to serve');
+  let isSettled = false;
+  const inFlight = xgi.get('/hang?s=1.5').finally(() => { isSettled = true; });
+  // No request is sent from here on: those of the load still in flight have
+  // reached xgi by the time of the signal (a request sent on a keep-alive
+  // connection just as xgi drains may be cut, which is no fault of xgi's).
+  const results = load.stop();
+  await sleep(100);
   xgi.signal('SIGTERM');
+  await xgi.waitForLine(/Handling signal: term/);
+  assert.equal(await tryConnect(xgi.port), 'ECONNREFUSED', 'a new connection after the signal is refused');
+  assert.equal(isSettled, false, 'while the request in flight still runs');
   const res = await inFlight;
   assert.equal(res.status, 200);
   assert.equal(res.text, 'woke up');
+  const { total, failed } = summarize(await results);
+  assert.deepEqual(failed, [], describeFailures(failed));
+  assert.ok(total > 4, `the load ran (${total} requests)`);
   const { code } = await xgi.exit;
   assert.equal(code, 0);
-  assert.match(xgi.stderr, /Handling signal: term/);
   for (const pid of pids) assert.equal(isAlive(pid), false, `worker ${pid} is gone`);
 });
 

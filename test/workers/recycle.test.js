@@ -6,9 +6,25 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { APPS, isAlive, startXgi } from '../helpers/start-xgi.js';
 import { describeFailures, startLoad, summarize } from '../helpers/load.js';
-import { waitUntil } from '../helpers/processes.js';
+import { descendants, parentOf, waitUntil } from '../helpers/processes.js';
 
 const APP = APPS + 'supervision';
+
+/**
+ * Sample the worker processes (xgi's children; a booting one may have
+ * children of its own, e.g. a pyenv shim's) every 20 ms until stop(): the
+ * most seen at once, and every pid seen.
+ */
+function sampleWorkers(xgi) {
+  let most = 0;
+  const seen = new Set();
+  const timer = setInterval(() => {
+    const pids = descendants(xgi.pid).filter((pid) => parentOf(pid) === xgi.pid);
+    most = Math.max(most, pids.length);
+    for (const pid of pids) seen.add(pid);
+  }, 20);
+  return { stop: () => { clearInterval(timer); return { most, seen }; } };
+}
 
 /** Every "Recycling worker" line: [pid, why]. */
 function recycles(xgi) {
@@ -19,22 +35,51 @@ test('--max-requests with jitter: workers are replaced one at a time, no request
   const xgi = await startXgi(t, ['wsgi:app', '--pythonpath', APP, '-w', '2', '--max-requests', '100',
     '--max-requests-jitter', '20'], { workers: 2 });
   const first = xgi.workerPids();
+  const sampler = sampleWorkers(xgi);
   const load = startLoad(xgi, { concurrency: 4, durationMs: 15_000 });
   await waitUntil(() => recycles(xgi).length >= 4, 15_000, 'four recycles');
   const { total, failed, pids } = summarize(await load.stop());
+  const { most, seen } = sampler.stop();
   assert.deepEqual(failed, [], describeFailures(failed) + '\n' + xgi.stderr);
   const lines = recycles(xgi);
+  // One at a time: each recycle spawns one replacement, and the next recycle
+  // waits until it serves. So never more than N + 1 live workers, plus, for a
+  // moment, the retired one finishing its last request and exiting.
+  const events = [...xgi.stderr.matchAll(/(Recycling|Booting) worker/g)].map((m) => m[1]).slice(2);
+  assert.deepEqual(events.slice(0, 2 * lines.length), lines.flatMap(() => ['Recycling', 'Booting']), 'one replacement per recycle, one at a time');
+  assert.ok(most <= 2 + 2, `${most} worker processes at once`);
+  for (const pid of seen) assert.ok(xgi.workerPids().includes(pid), `${pid} is a worker`);
 
   assert.ok(lines.length >= 3, `${total} requests, ${lines.length} recycles:\n${xgi.stderr}`);
-  for (const [, why] of lines) {
+  for (const [i, [, why]] of lines.entries()) {
     const served = Number(/served (\d+) requests \(--max-requests\)/.exec(why)?.[1]);
-    // At least N (+ its jitter); more when it had to wait its turn behind another recycle.
-    assert.ok(served >= 100 && served < 400, why);
+    // The first one had no other recycle to wait for: N plus its jitter, 0..20.
+    // A later one may have served more while it waited its turn behind another.
+    if (i === 0) assert.ok(served >= 100 && served <= 120, why);
+    else assert.ok(served >= 100 && served < 400, why);
   }
   assert.ok(pids.size > 2, 'the replacements served');
   for (const pid of first) assert.equal(isAlive(pid), false, `the first worker ${pid} was retired`);
   // Each retired worker finished its requests and exited by itself.
   for (const [pid] of lines.slice(0, -1)) await xgi.waitForLine(new RegExp(`Worker \\(pid:${pid}\\) exited with code 0`), 5000);
+});
+
+test('--max-requests-jitter end to end: each worker recycles after its own N + 0..jitter requests, one at a time', async (t) => {
+  const xgi = await startXgi(t, ['wsgi:app', '--pythonpath', APP, '--max-requests', '20', '--max-requests-jitter', '10']);
+  const sampler = sampleWorkers(xgi);
+  const load = startLoad(xgi, { concurrency: 3, durationMs: 15_000, pathFor: (token) => `/echo?token=${token}&ms=2` });
+  await waitUntil(() => recycles(xgi).length >= 8, 15_000, 'eight recycles');
+  const { total, failed, pids } = summarize(await load.stop());
+  const { most, seen } = sampler.stop();
+  assert.deepEqual(failed, [], describeFailures(failed));
+  // With one worker no recycle waits for another: the count logged is the worker's own limit.
+  const counts = recycles(xgi).map(([, why]) => Number(/served (\d+) requests \(--max-requests\)/.exec(why)?.[1]));
+  for (const served of counts) assert.ok(served >= 20 && served <= 30, `${served} of ${counts}`);
+  // The same count eight times in a row without jitter; with it, (1/11)^7.
+  assert.ok(new Set(counts).size >= 2, `the limits differ: ${counts}`);
+  assert.ok(pids.size >= 8, `${total} requests served by ${pids.size} workers`);
+  assert.ok(most <= 1 + 2, `${most} worker processes at once`);
+  for (const pid of seen) assert.ok(xgi.workerPids().includes(pid), `${pid} is a worker`);
 });
 
 test('--max-worker-lifetime with jitter: old workers are replaced, no request fails', async (t) => {

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APPS, isAlive, startXgi } from '../helpers/start-xgi.js';
 import { describeFailures, startLoad, summarize } from '../helpers/load.js';
-import { descendants, sleep, waitUntil } from '../helpers/processes.js';
+import { descendants, listeningSocket, sleep, waitUntil } from '../helpers/processes.js';
+import { freshGet } from '../helpers/raw-http.js';
 
 const APP = APPS + 'supervision';
 const IS_LONG = process.env.XGI_LONG_TESTS === '1';
@@ -84,21 +85,53 @@ test('SIGHUP loads the new code; a broken new version keeps the old workers serv
   assert.deepEqual(descendants(xgi.pid).sort(), v2.sort(), 'the broken workers are gone');
 });
 
-test('--reload: a change to the app file or to a --reload-extra-file reloads the workers', async (t) => {
+test('--reload under load: a change to the app file or to a --reload-extra-file reloads the workers, no request fails', async (t) => {
   const dir = tempDir(t);
   writeApp(dir, 'v1');
   const extra = join(dir, 'settings.txt');
   writeFileSync(extra, 'one');
   const xgi = await startXgi(t, ['app:app', '--pythonpath', dir, '--reload', '--reload-extra-file', extra], { env: NO_PYC });
-  const version = async () => (await xgi.get('/?token=x')).text.split(' ')[2];
-  assert.equal(await version(), 'v1');
+  const [first] = xgi.workerPids();
+  const load = startLoad(xgi, { concurrency: 3, durationMs: 15_000 });
+  const versionOf = (r) => r.body?.split(' ')[2];
+  await waitUntil(() => load.results.some((r) => versionOf(r) === 'v1'), 5000, 'v1 to serve');
   writeApp(dir, 'v2');
   await xgi.waitForLine(new RegExp(`Worker reloading: ${join(dir, 'app.py')} modified`), 5000);
-  await waitUntil(async () => (await version()) === 'v2', 5000, 'v2 to serve');
+  await waitUntil(() => load.results.some((r) => versionOf(r) === 'v2'), 5000, 'v2 to serve');
+  const second = xgi.workerPids()[1];
   writeFileSync(extra, 'two');
   await xgi.waitForLine(new RegExp(`Worker reloading: ${extra} modified`), 5000);
   await xgi.waitForLine(/Reloaded: 1 new worker\(s\)/, 5000, 1);
+  const third = xgi.workerPids()[2];
+  await waitUntil(() => load.results.some((r) => r.pid === third), 5000, 'the third worker to serve');
+  const { total, failed } = summarize(await load.stop());
+  assert.deepEqual(failed, [], describeFailures(failed));
   assert.equal(xgi.workerPids().length, 3);
+  // v1 from the first worker until v2 served; then only v2, from the second, then the third.
+  const firstV2 = Math.min(...load.results.filter((r) => versionOf(r) === 'v2').map((r) => r.doneAt));
+  for (const r of load.results) {
+    assert.equal(versionOf(r), r.pid === first ? 'v1' : 'v2', `${r.body} (${total} requests)`);
+    if (versionOf(r) === 'v1') assert.ok(r.sentAt < firstV2, 'no v1 answer to a request sent after a v2 answer');
+  }
+  assert.deepEqual(new Set(load.results.map((r) => r.pid)), new Set([first, second, third]));
+  await waitUntil(() => descendants(xgi.pid).length === 1, 5000, 'the old workers to exit');
+  assert.deepEqual(descendants(xgi.pid), [third]);
+  for (const pid of [first, second]) assert.equal(isAlive(pid), false);
+});
+
+test('SIGHUP keeps the listening socket of a -b 127.0.0.1:PORT bind: same inode, fresh connections served', async (t) => {
+  const xgi = await startXgi(t, ['wsgi:app', '--pythonpath', APP]);
+  const before = listeningSocket(xgi.pid, xgi.port);
+  assert.equal(before?.fds.length, 1, `xgi holds the one listening socket: ${JSON.stringify(before)}`);
+  const old = Number((await freshGet(xgi.port, '/pid')).body);
+  xgi.signal('SIGHUP');
+  await xgi.waitForLine(/Reloaded: 1 new worker\(s\)/);
+  assert.deepEqual(listeningSocket(xgi.pid, xgi.port), before, 'the same socket, on the same fd');
+  for (let i = 0; i < 3; i++) {
+    const res = await freshGet(xgi.port, '/pid');
+    assert.equal(res.status, 200);
+    assert.notEqual(Number(res.body), old, 'a new worker answers on a new connection');
+  }
 });
 
 test('SIGHUP with a configuration that no longer checks out: the old workers keep serving', async (t) => {
