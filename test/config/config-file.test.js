@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig as load } from '../../dist/config/load.js';
 import { COMMAND_LINE } from '../../dist/cli/parse-argv.js';
+import { SETTINGS } from '../../dist/config/settings.js';
 
 const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 const loadConfig = (input) => load({ commandLine: COMMAND_LINE, version: VERSION, env: {}, cwd: tmpdir(), ...input });
@@ -249,4 +250,63 @@ test('every problem is reported at once', (t) => {
   const s = site(t);
   const file = s.write('xgi.toml', 'wokers = 2\ntimeout = -1\n[apps.a]\ntype = "wsgi"\n[[routes]]\napp = "b"\n');
   assert.ok(problemsOf({ argv: ['-c', file] }).length >= 4);
+});
+
+/**
+ * Every limit and proxy setting of docs/security.md, set in a config file to a
+ * value that is not its default: [setting, TOML line, where it lands in the
+ * Config, the value there]. The setting's name pins the file key to the table.
+ */
+const LIMIT_KEYS = [
+  ['limitRequestLine', 'limit_request_line = 2048', (c) => c.server.limits.requestLineBytes, 2048],
+  ['limitRequestFields', 'limit_request_fields = 50', (c) => c.server.limits.headerFields, 50],
+  ['limitRequestFieldSize', 'limit_request_field_size = 4096', (c) => c.server.limits.headerFieldBytes, 4096],
+  ['limitRequestBody', 'limit_request_body = "10m"', (c) => c.server.limits.bodyBytes, 10 * 1024 * 1024],
+  ['headerTimeout', 'header_timeout = 7', (c) => c.server.headersTimeoutMs, 7000],
+  ['bodyTimeout', 'body_timeout = 9', (c) => c.server.limits.bodyTimeoutMs, 9000],
+  ['keepAlive', 'keepalive = 5', (c) => c.server.keepAliveMs, 5000],
+  ['workerConnections', 'worker_connections = 77', (c) => c.server.limits.connections, 77],
+  ['queueLimit', 'queue_limit = 12', (c) => c.supervision.queueLimit, 12],
+  ['queueTimeout', 'queue_timeout = 4', (c) => c.supervision.queueTimeoutMs, 4000],
+  ['forwardedAllowIps', 'forwarded_allow_ips = "10.0.0.0/8,192.0.2.1"', (c) => c.server.proxies.forwardedAllowIps, ['10.0.0.0/8', '192.0.2.1']],
+  ['proxyProtocol', 'proxy_protocol = true', (c) => c.server.proxies.proxyProtocol, true],
+  ['proxyAllowFrom', 'proxy_allow_ips = "10.0.0.5"', (c) => c.server.proxies.proxyAllowFrom, ['10.0.0.5']],
+  ['headerMap', 'header_map = "refuse"', (c) => c.server.limits.headerMap, 'refuse'],
+];
+
+test('every limit and proxy key in a config file lands in the Config', (t) => {
+  const s = site(t);
+  for (const [name, line] of LIMIT_KEYS) assert.equal(SETTINGS[name].fileKey, line.split(' = ')[0], `${name}'s file key`);
+  const defaults = configOf({ argv: ['w:app'] });
+  const file = s.write('xgi.toml', ['wsgi_app = "w:app"', ...LIMIT_KEYS.map(([, line]) => line), ''].join('\n'));
+  const config = configOf({ argv: ['-c', file] });
+  for (const [name, line, at, expected] of LIMIT_KEYS) {
+    assert.notDeepEqual(at(defaults), expected, `${name}: the test value must not be the default`);
+    assert.deepEqual(at(config), expected, line);
+  }
+  assert.deepEqual(config.apps[0].supervision, config.supervision, 'the file app inherits the queue settings');
+  // The command line still wins over the file for these keys.
+  assert.equal(configOf({ argv: ['-c', file, '--limit-request-line', '100'] }).server.limits.requestLineBytes, 100);
+  assert.equal(configOf({ argv: ['-c', file, '--header-map', 'drop'] }).server.limits.headerMap, 'drop');
+  // An address list may also be a TOML array, as gunicorn's config takes a list.
+  const listed = s.write('list.toml', 'wsgi_app = "w:app"\nforwarded_allow_ips = ["10.0.0.1", "::1"]\nproxy_allow_ips = ["10.0.0.5"]\n');
+  assert.deepEqual(configOf({ argv: ['-c', listed] }).server.proxies.forwardedAllowIps, ['10.0.0.1', '::1']);
+  assert.deepEqual(configOf({ argv: ['-c', listed] }).server.proxies.proxyAllowFrom, ['10.0.0.5']);
+});
+
+test('a limit key with a bad value in a config file is one precise problem', (t) => {
+  const s = site(t);
+  for (const [text, expected] of [
+    ['limit_request_fields = 40000', /^FILE: limit_request_fields = "40000" is not a whole number from 0 to 32768 \(as a flag: /],
+    ['header_timeout = 0', /^FILE: header_timeout = "0" is not a whole number of seconds from 1 to \d+ /],
+    ['header_map = "lenient"', /^FILE: header_map = "lenient" is not one of drop, refuse, dangerous /],
+    ['proxy_protocol = "yes"', /^FILE: proxy_protocol = "yes" is a string, not true or false$/],
+    ['forwarded_allow_ips = "10.0.0.0/33"', /^FILE: forwarded_allow_ips = "10\.0\.0\.0\/33" has "10\.0\.0\.0\/33", which is not an IP address/],
+    ['proxy_allow_ips = "10.0.0.5,nowhere"', /^FILE: proxy_allow_ips = "10\.0\.0\.5,nowhere" has "nowhere", which is not an IP address/],
+  ]) {
+    const file = s.write('xgi.toml', `wsgi_app = "w:app"\n${text}\n`);
+    const problems = problemsOf({ argv: ['-c', file] });
+    assert.equal(problems.length, 1, `${text}: ${problems.join('\n')}`);
+    assert.match(problems[0].replace(file, 'FILE'), expected, text);
+  }
 });

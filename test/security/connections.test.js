@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { APPS, startXgi, suiteScope } from '../helpers/start-xgi.js';
-import { openRaw, parseResponses, rawRequest } from '../helpers/raw-http.js';
+import { hasResponses, openRaw, parseResponses, rawRequest } from '../helpers/raw-http.js';
 
 const HOSTILE = ['wsgi:app', '--pythonpath', APPS + 'hostile'];
 
@@ -52,10 +52,44 @@ describe('--worker-connections', () => {
     await xgi.waitForLine(/http: 2 connections open \(--worker-connections\): new ones wait/);
   });
 
-  test('the limit counts open connections, not requests: keep-alive clients take turns', async () => {
+  test('closing connections take turns: six at once over a limit of two are all served', async () => {
     const statuses = await Promise.all(Array.from({ length: 6 }, () =>
       rawRequest(xgi.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n').then((b) => parseResponses(b)[0]?.status)));
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 200]);
+  });
+});
+
+describe('--worker-connections 1 with keep-alive clients', () => {
+  const scope = suiteScope();
+  let xgi;
+  before(async () => {
+    xgi = await startXgi(scope, [...HOSTILE, '--worker-connections', '1', '--keep-alive', '20', '--header-timeout', '20']);
+  });
+  after(() => scope.close());
+
+  test('the limit counts open connections, not requests: a second keep-alive client waits until the first closes', async () => {
+    const request = 'GET /echo HTTP/1.1\r\nHost: x\r\n\r\n';
+    const first = await openRaw(xgi.port);
+    first.write(request);
+    await first.waitFor(hasResponses(1));
+    const second = await openRaw(xgi.port);
+    second.write(request);
+    await delay(500);
+    assert.equal(second.buffer.length, 0, 'no answer while the first client holds its idle keep-alive connection');
+    assert.equal(second.isClosed, false, 'the waiting client is not turned away');
+    assert.equal(serverReceiveQueue(xgi.port, second.localPort), request.length, 'its request sits unread in the kernel');
+    // The first client is still served on its own connection meanwhile: it holds the one slot.
+    first.write(request);
+    await first.waitFor(hasResponses(2));
+    assert.equal(second.buffer.length, 0, 'still nothing for the second client');
+    first.destroy();
+    const buffer = await second.waitFor(hasResponses(1));
+    const [response] = parseResponses(buffer);
+    assert.equal(response.status, 200);
+    assert.equal(JSON.parse(response.body).REMOTE_PORT, String(second.localPort), 'the answer is the second client\'s own');
+    assert.equal(second.isClosed, false, 'and it keeps its connection alive in turn');
+    second.destroy();
+    await xgi.waitForLine(/http: 1 connections open \(--worker-connections\): new ones wait/);
   });
 });
 

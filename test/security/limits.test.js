@@ -117,11 +117,20 @@ describe('limits set small', () => {
   });
 
   test('a body the app does not ask for is not timed: 100-continue waits without a 408', async () => {
+    // /sleep never reads the body and answers after 2.5 s, well past --body-timeout 1:
+    // had the body clock run while the body was not invited, the client would get 408.
     const conn = await openRaw(xgi.port);
-    conn.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n');
-    const buffer = await conn.waitFor((b) => b.includes('\r\n\r\nok\n'));
+    const started = Date.now();
+    conn.write('POST /sleep?s=2.5 HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\nExpect: 100-continue\r\n\r\n');
+    const buffer = await conn.waitFor((b) => b.includes('\r\n\r\nslept\n') || / 408 /.test(b.toString('latin1')), 8000);
+    const elapsedMs = Date.now() - started;
     conn.destroy();
-    assert.match(buffer.toString('latin1'), /^HTTP\/1\.1 200 OK/);
+    const text = buffer.toString('latin1');
+    assert.doesNotMatch(text, /408/, 'no 408 for a body nobody asked for');
+    assert.doesNotMatch(text, /100 Continue/, 'the body was never invited');
+    assert.match(text, /^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nslept\n$/);
+    assert.ok(elapsedMs >= 2000, `the answer came from the app after its sleep (${elapsedMs} ms), past --body-timeout 1`);
+    assert.doesNotMatch(xgi.stderr, /POST \/sleep\S* from 127\.0\.0\.1: no body bytes for --body-timeout/);
   });
 
   test('--keep-alive: an idle connection is closed after it', async () => {

@@ -79,8 +79,17 @@ describe('--proxy-protocol from a trusted peer (127.0.0.1, the default --proxy-a
     await xgi.waitForLine(/http: closing connection from 127\.0\.0\.1: the connection does not begin with a PROXY protocol header/);
   });
 
-  test('a malformed PROXY header: closed', async () => {
-    assert.equal(await send(xgi.port, [`PROXY TCP4 203.0.113.999 127.0.0.1 1 2\r\n${REQUEST}`]), null);
+  test('a malformed PROXY header: closed by the server at once, without an answer, and logged', async () => {
+    const conn = await openRaw(xgi.port);
+    const started = Date.now();
+    conn.write(`PROXY TCP4 203.0.113.999 127.0.0.1 1 2\r\n${REQUEST}`);
+    // Well inside --header-timeout 2: the close is for the bad header, not the PROXY header's deadline.
+    await conn.waitForClose(1000);
+    const closedAfterMs = Date.now() - started;
+    conn.destroy();
+    assert.ok(closedAfterMs < 1000, `closed after ${closedAfterMs} ms`);
+    assert.equal(conn.buffer.length, 0, `no bytes back; got ${JSON.stringify(conn.buffer.toString('latin1'))}`);
+    await xgi.waitForLine(/http: closing connection from 127\.0\.0\.1: malformed PROXY v1 line "PROXY TCP4 203\.0\.113\.999 [^"]*" \(--proxy-protocol expects one from --proxy-allow-from peers\)/, 2000);
   });
 
   test('a PROXY header that never ends: closed after --header-timeout', async () => {

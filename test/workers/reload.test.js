@@ -1,9 +1,7 @@
 // Reload (issue 4): SIGHUP under a steady load loses nothing; new code is
 // served once all new workers are READY; a bad new version keeps the old
 // workers serving and says why; --reload follows the app's files and
-// --reload-extra-file. The issue asks for 60 s of load with a SIGHUP every 5 s;
-// `npm test` runs 20 s with one every 2 s to keep CI short, and
-// XGI_LONG_TESTS=1 runs the 60 s version.
+// --reload-extra-file. 60 s of load with a SIGHUP every 5 s, as the issue asks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,9 +13,9 @@ import { descendants, listeningSocket, sleep, waitUntil } from '../helpers/proce
 import { freshGet } from '../helpers/raw-http.js';
 
 const APP = APPS + 'supervision';
-const IS_LONG = process.env.XGI_LONG_TESTS === '1';
-const LOAD_MS = IS_LONG ? 60_000 : 20_000;
-const HUP_EVERY_MS = IS_LONG ? 5_000 : 2_000;
+// The issue's own figures: 60 s of steady load, a SIGHUP every 5 s.
+const LOAD_MS = 60_000;
+const HUP_EVERY_MS = 5_000;
 /** Fresh .py files each time: a stale .pyc with the same mtime and size would hide an edit. */
 const NO_PYC = { PYTHONDONTWRITEBYTECODE: '1' };
 
