@@ -15,6 +15,8 @@ import type { Worker } from './worker.js';
 
 /** A request waiting for a worker; `start` sends it to the one chosen. */
 export interface Job {
+  /** performance.now() when the pool first had it: set by submit(), kept by a hand-back. */
+  submittedAt: number;
   start(worker: Worker): void;
   /** The request can no longer be served (queue full, waited too long, shutting down); answer 503 now. */
   abandon(why: string): void;
@@ -42,8 +44,6 @@ export class Pool {
   #queueHead = 0;
   #isClosed = false;
   #expiryTimer: NodeJS.Timeout | null = null;
-  /** When each job was submitted, for a hand-back to keep its place and its clock. */
-  readonly #submittedAt = new WeakMap<Job, number>();
 
   constructor(options: PoolOptions) {
     this.#options = options;
@@ -82,7 +82,7 @@ export class Pool {
       return;
     }
     const now = performance.now();
-    this.#submittedAt.set(job, now);
+    job.submittedAt = now;
     if (this.queued === 0) {
       const worker = this.#pick(now);
       if (worker !== undefined) {
@@ -100,7 +100,7 @@ export class Pool {
 
   /** A request a worker handed back unstarted: back in its arrival order, its clock still running. */
   requeue(job: Job): void {
-    const since = this.#submittedAt.get(job) ?? performance.now();
+    const since = job.submittedAt;
     const waiting = { job, since };
     // Usually older than everything queued: it goes first. Several handed back
     // at once arrive in their own order, each after the ones before it.

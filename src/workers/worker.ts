@@ -11,9 +11,9 @@
 import type { Socket } from 'node:net';
 import type { WorkersConfig } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
+import { faultLogPath, takeFaultLog } from './fault-log.js';
 import { FrameDecoder, FrameType, END, encodeFrame, type Frame } from './protocol/frames.js';
 import { decodeLogPayload } from './protocol/messages.js';
-import { faultLogPath, takeFaultLog } from './fault-log.js';
 import { EVERYTHING_STARTED, readMark, removeMark } from './started-mark.js';
 import { StreamTable } from './stream-table.js';
 import { afterLastFrames, encodeConfigFrame, type WorkerProcess } from './worker-process.js';

@@ -15,6 +15,7 @@ function standInWorker() {
 
 function job(name, log) {
   return {
+    submittedAt: 0,
     start: (worker) => {
       worker.inFlight++;
       log.push(`${name} started`);

@@ -24,6 +24,8 @@ export class Exchange implements Job, StreamSink {
   readonly #log: Logger;
   /** The REQUEST frame, kept to resend with a new stream id after HANDBACK. */
   readonly #frame: Buffer;
+  /** Set by the pool (Job). */
+  submittedAt = 0;
   #worker: Worker | null = null;
   #stream = 0;
   #body: BodyPump | null = null;
