@@ -23,7 +23,8 @@ local function now_us()
   return tonumber(ts.tv_sec) * 1000000 + math.floor(tonumber(ts.tv_nsec) / 1000)
 end
 
-local SLOW_EVERY = 100
+-- BENCH_SLOW_EVERY=1000000 sends no slow request at all: the fast latency floor.
+local SLOW_EVERY = tonumber(os.getenv("BENCH_SLOW_EVERY") or "100")
 local THINK_MS = tonumber(os.getenv("BENCH_THINK_MS") or "100")
 local BUCKET_US = 10
 
