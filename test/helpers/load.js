@@ -4,6 +4,7 @@
 // the app echoes back with its pid, so each outcome can be checked: status,
 // right body, and which worker served it.
 import http from 'node:http';
+import { waitUntil } from './processes.js';
 
 /**
  * Start the load; `pathFor(token)` gives each request's path (default:
@@ -66,4 +67,11 @@ export function summarize(results) {
 /** One line per failure, for assertion messages. */
 export function describeFailures(failed) {
   return failed.slice(0, 20).map((r) => `${r.path}: ${r.status} ${r.error ?? JSON.stringify(r.body)}`).join('\n');
+}
+
+/** The pid of the worker booted `nth` (0-based: the number of workers at start for the first replacement), once `load` got an answer from it. */
+export async function bootedAndServing(xgi, load, nth, timeoutMs = 5000) {
+  const pid = Number((await xgi.waitForLine(/Booting worker with pid: (\d+)/, timeoutMs, nth))[1]);
+  await waitUntil(() => load.results.some((r) => r.pid === pid), timeoutMs, `worker ${pid} to serve`);
+  return pid;
 }

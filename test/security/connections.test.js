@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { APPS, startXgi, suiteScope } from '../helpers/start-xgi.js';
 import { hasResponses, openRaw, parseResponses, rawRequest } from '../helpers/raw-http.js';
+import { sleep } from '../helpers/processes.js';
 
 const HOSTILE = ['wsgi:app', '--pythonpath', APPS + 'hostile'];
 
@@ -26,7 +27,6 @@ function serverReceiveQueue(serverPort, clientPort) {
   return null;
 }
 
-const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('--worker-connections', () => {
   const scope = suiteScope();
@@ -42,7 +42,7 @@ describe('--worker-connections', () => {
     const waiter = await openRaw(xgi.port);
     const request = 'GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n';
     waiter.write(request);
-    await delay(300);
+    await sleep(300);
     assert.equal(waiter.buffer.length, 0, 'no answer while two connections are open');
     assert.equal(serverReceiveQueue(xgi.port, waiter.localPort), request.length, 'its request sits unread in the kernel');
     holders[1].destroy();
@@ -74,7 +74,7 @@ describe('--worker-connections 1 with keep-alive clients', () => {
     await first.waitFor(hasResponses(1));
     const second = await openRaw(xgi.port);
     second.write(request);
-    await delay(500);
+    await sleep(500);
     assert.equal(second.buffer.length, 0, 'no answer while the first client holds its idle keep-alive connection');
     assert.equal(second.isClosed, false, 'the waiting client is not turned away');
     assert.equal(serverReceiveQueue(xgi.port, second.localPort), request.length, 'its request sits unread in the kernel');
@@ -106,9 +106,9 @@ describe('--queue-limit (the worker pool)', () => {
       .then((buffer) => parseResponses(buffer)[0]?.status);
     assert.equal(await get('/'), 200, 'the worker is ready');
     const running = get('/sleep?s=2');
-    await delay(300);
+    await sleep(300);
     const waiting = get('/sleep?s=0');
-    await delay(200);
+    await sleep(200);
     const started = Date.now();
     const third = await get('/');
     const elapsed = Date.now() - started;

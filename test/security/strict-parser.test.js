@@ -12,10 +12,10 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { APPS, ROOT, RunningXgi, XGI, startXgi, suiteScope } from '../helpers/start-xgi.js';
 import { openRaw, parseResponses, rawRequest } from '../helpers/raw-http.js';
+import { sleep } from '../helpers/processes.js';
 import { readManifest, readRequest } from './request-files.js';
 
 const HOSTILE = ['wsgi:app', '--pythonpath', APPS + 'hostile'];
-const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function assertNormalRequestSucceeds(port) {
   const [response] = parseResponses(await rawRequest(port, 'GET /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
@@ -45,7 +45,7 @@ describe('a malformed request pipelined behind a valid slow one', () => {
         conn.write(Buffer.concat([Buffer.from(SLOW), readRequest(file)]));
       } else {
         conn.write(SLOW);
-        await delay(afterMs);
+        await sleep(afterMs);
         assert.equal(conn.buffer.length, 0, 'the slow request is still running');
         conn.write(readRequest(file));
       }

@@ -8,8 +8,8 @@ import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { openRaw } from '../helpers/raw-http.js';
 import { APPS, isAlive, startXgi } from '../helpers/start-xgi.js';
-import { describeFailures, startLoad, summarize } from '../helpers/load.js';
-import { descendants, sleep } from '../helpers/processes.js';
+import { bootedAndServing, describeFailures, startLoad, summarize } from '../helpers/load.js';
+import { descendants, sleep, waitUntil } from '../helpers/processes.js';
 
 const APP = APPS + 'supervised';
 /** The app the bounded load runs against: /echo answers "TOKEN PID". */
@@ -25,14 +25,6 @@ function tryConnect(port) {
     });
     socket.once('error', (error) => resolve(error.code));
   });
-}
-
-async function waitUntil(predicate, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 test('a worker that dies costs only its request (502) and is replaced', async (t) => {
@@ -67,8 +59,7 @@ test('--timeout under load: a worker silent on a request is killed, that request
   const hung = Number((await xgi.waitForLine(/WORKER TIMEOUT \(pid:(\d+)\)/))[1]);
   assert.ok(before.includes(hung), `${hung} was one of ${before}`);
   await waitUntil(() => !isAlive(hung), 5000, 'the hung worker to be gone');
-  const replacement = Number((await xgi.waitForLine(/Booting worker with pid: (\d+)/, 5000, 2))[1]);
-  await waitUntil(() => load.results.some((r) => r.pid === replacement), 5000, 'the replacement to serve');
+  const replacement = await bootedAndServing(xgi, load, 2);
 
   // The other worker served the load all along: not one request failed or waited for the hung one.
   const { total, failed, pids } = summarize(await load.done);

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { APPS, isAlive, startXgi } from '../helpers/start-xgi.js';
 import { hasResponses, openRaw, parseResponses } from '../helpers/raw-http.js';
-import { describeFailures, startLoad, summarize } from '../helpers/load.js';
+import { bootedAndServing, describeFailures, startLoad, summarize } from '../helpers/load.js';
 import { descendants, sleep, waitUntil } from '../helpers/processes.js';
 
 const APP = APPS + 'supervision';
@@ -31,8 +31,7 @@ test('kill -9 of one worker of four under load: at most the one request it was r
   const killedAt = Date.now();
   process.kill(victim, 'SIGKILL');
   await xgi.waitForLine(new RegExp(`Worker \\(pid:${victim}\\) was killed by SIGKILL`));
-  const replacement = Number((await xgi.waitForLine(/Booting worker with pid: (\d+)/, 5000, 4))[1]);
-  await waitUntil(() => load.results.some((r) => r.pid === replacement), 3000, 'the replacement to serve');
+  const replacement = await bootedAndServing(xgi, load, 4, 3000);
   const firstServed = load.results.find((r) => r.pid === replacement);
   assert.ok(firstServed.doneAt - killedAt < 1000, `the replacement served ${firstServed.doneAt - killedAt} ms after the kill`);
 
@@ -113,8 +112,7 @@ for (const [route, how] of [['/segv', 'was killed by SIGSEGV'], ['/crash', 'exit
     const line = await xgi.waitForLine(new RegExp(`Worker \\(pid:(\\d+)\\) ${how}`));
     const victim = Number(line[1]);
     assert.ok(before.includes(victim), `${victim} was one of ${before}`);
-    const replacement = Number((await xgi.waitForLine(/Booting worker with pid: (\d+)/, 5000, 2))[1]);
-    await waitUntil(() => load.results.some((r) => r.pid === replacement), 5000, 'the replacement to serve');
+    const replacement = await bootedAndServing(xgi, load, 2);
 
     const { total, failed, pids } = summarize(await load.done);
     assert.deepEqual(failed, [], describeFailures(failed));

@@ -9,17 +9,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitUntil } from '../helpers/processes.js';
 import { APPS, RunningXgi, XGI, isAlive } from '../helpers/start-xgi.js';
 
 const APP = APPS + 'faults';
-
-async function waitUntil(predicate, timeoutMs, what) {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 /** xgi with its error log in a file; resolves once it serves, with the file's reader and its URL. */
 async function startLoggingToFile(t, extraArgs) {

@@ -40,8 +40,12 @@ test('kill -9 of a forked worker under load: only what it had started fails; a n
   const replacement = Number((await xgi.waitForLine(/Booting worker with pid: (\d+)/, 5000, 2))[1]);
   assert.equal(parentOf(replacement), zygote, 'forked by the same zygote');
   const { failed, pids } = summarize(await load.done);
-  assert.ok(failed.length <= 16, describeFailures(failed));
-  for (const r of failed) assert.equal(r.status, 502, describeFailures([r]));
+  // A fork runs the same single-threaded loop as a spawned worker: at most the one request it was running fails (crash.test.js says why).
+  assert.ok(failed.length <= 1, `${failed.length} failed:\n${describeFailures(failed)}`);
+  for (const r of failed) {
+    assert.ok(r.status === 502 || r.error === 'aborted', describeFailures([r]));
+    assert.ok(r.sentAt <= killedAt + 50 && r.doneAt >= killedAt, 'only a request in flight at the kill failed');
+  }
   assert.deepEqual([...pids].sort(), [victim, other, replacement].sort());
   assert.ok(load.results.find((r) => r.pid === replacement).doneAt - killedAt < 1000, 'replaced within a second');
 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { APPS, RunningXgi, XGI, isAlive, startXgi } from '../helpers/start-xgi.js';
-import { describeFailures, startLoad, summarize } from '../helpers/load.js';
+import { bootedAndServing, describeFailures, startLoad, summarize } from '../helpers/load.js';
 import { descendants, sleep, waitUntil } from '../helpers/processes.js';
 
 const APP = APPS + 'supervision';
@@ -20,8 +20,7 @@ test('SIGTTIN adds a worker, SIGTTOU retires one, under load with no failed requ
   const load = startLoad(xgi, { concurrency: 6, durationMs: 15_000 });
   await waitUntil(() => summarize(load.results).pids.size === 2, 5000, 'both workers to serve');
   xgi.signal('SIGTTIN');
-  const added = Number((await xgi.waitForLine(/Booting worker with pid: (\d+)/, 5000, 2))[1]);
-  await waitUntil(() => load.results.some((r) => r.pid === added), 5000, 'the third worker to serve');
+  const added = await bootedAndServing(xgi, load, 2);
   assert.equal(descendants(xgi.pid).length, 3);
   xgi.signal('SIGTTOU');
   const retired = Number((await xgi.waitForLine(/Worker \(pid:(\d+)\) exited with code 0/, 5000))[1]);

@@ -5,63 +5,13 @@
 // Proxy-Authorization only when configured, configured variables win, no ISINDEX arguments unless enabled.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openRaw, parseResponses, rawRequest } from '../../helpers/raw-http.js';
+import { parseResponses, rawRequest } from '../../helpers/raw-http.js';
 import { buildScriptEnvironment } from '../../../dist/gateways/cgi/script-environment.js';
-import { CGI_BIN, startCgi } from './start-cgi.js';
-
-const VERSION = (await import('../../../package.json', { with: { type: 'json' } })).default.version;
-
-/** Send raw bytes, answer env.py's JSON and the client's own port (REMOTE_PORT). */
-async function reflect(xgi, head, body = '') {
-  const conn = await openRaw(xgi.port);
-  conn.write(Buffer.concat([Buffer.from(head, 'latin1'), Buffer.from(body)]));
-  await conn.waitForClose();
-  const [response] = parseResponses(conn.buffer);
-  assert.equal(response.status, 200, conn.buffer.toString('latin1'));
-  return { ...JSON.parse(response.body.toString('latin1')), clientPort: conn.localPort };
-}
+import { assertGetEnvironment, reflect } from './scenarios.js';
+import { startCgi } from './start-cgi.js';
 
 test('every meta-variable of a GET, and nothing of xgi\'s own environment', async (t) => {
-  const xgi = await startCgi(t, [], { env: { XGI_TEST_SECRET: 'must-not-leak', PATH: '/usr/bin:/bin' } });
-  const got = await reflect(xgi, [
-    'GET /cgi-bin/env.py/a%20b/c?x=1&y=%2F HTTP/1.1',
-    `Host: example.test:8080`,
-    'Accept: text/plain',
-    'Accept: text/html',
-    'Cookie: a=1',
-    'Cookie: b=2',
-    'X-Custom-Header: v',
-    'Connection: close',
-    '', '',
-  ].join('\r\n'));
-  assert.deepEqual(got.env, {
-    GATEWAY_INTERFACE: 'CGI/1.1',
-    SERVER_SOFTWARE: `xgi/${VERSION}`,
-    SERVER_PROTOCOL: 'HTTP/1.1',
-    SERVER_NAME: 'example.test',
-    SERVER_PORT: '8080',
-    SERVER_ADDR: '127.0.0.1',
-    REQUEST_METHOD: 'GET',
-    REQUEST_SCHEME: 'http',
-    REQUEST_URI: '/cgi-bin/env.py/a%20b/c?x=1&y=%2F',
-    QUERY_STRING: 'x=1&y=%2F',
-    SCRIPT_NAME: '/cgi-bin/env.py',
-    SCRIPT_FILENAME: `${CGI_BIN}/env.py`,
-    PATH_INFO: '/a b/c',
-    PATH_TRANSLATED: `${CGI_BIN}/a b/c`,
-    DOCUMENT_ROOT: CGI_BIN,
-    REMOTE_ADDR: '127.0.0.1',
-    REMOTE_HOST: '127.0.0.1',
-    REMOTE_PORT: String(got.clientPort),
-    HTTP_HOST: 'example.test:8080',
-    HTTP_ACCEPT: 'text/plain, text/html',
-    HTTP_COOKIE: 'a=1; b=2',
-    HTTP_X_CUSTOM_HEADER: 'v',
-    HTTP_CONNECTION: 'close',
-    PATH: '/usr/bin:/bin',
-  });
-  assert.deepEqual(got.argv, []);
-  assert.equal(got.cwd, CGI_BIN, 'RFC 3875 §7.2: the script runs in its own directory');
+  await assertGetEnvironment(t, []);
 });
 
 test('a POST: CONTENT_TYPE and CONTENT_LENGTH, no PATH_INFO or PATH_TRANSLATED, the body on stdin', async (t) => {

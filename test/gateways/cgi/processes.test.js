@@ -9,14 +9,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openRaw, parseResponses } from '../../helpers/raw-http.js';
+import { assertClientGoneKillsGroup, assertTimeoutKillsGroup, pidsFrom } from './scenarios.js';
 import { startCgi, waitUntilGone } from './start-cgi.js';
-
-/** The pids in a script's `X-Pids: SCRIPT CHILD` header. */
-function pidsFrom(buffer) {
-  const match = /X-Pids: (\d+) (\d+)/i.exec(buffer.toString('latin1'));
-  assert.ok(match, buffer.toString('latin1'));
-  return [Number(match[1]), Number(match[2])];
-}
 
 /** Children of `pid` that are still processes (running or not yet reaped). */
 function childrenOf(pid) {
@@ -60,15 +54,7 @@ function peakOverlap(runs) {
 }
 
 test('--cgi-timeout: a silent script gets 504 and its whole process group is killed', async (t) => {
-  const xgi = await startCgi(t, ['--cgi-timeout', '1']);
-  const started = Date.now();
-  const res = await xgi.get('/cgi-bin/sleeps.sh');
-  assert.equal(res.status, 504);
-  assert.equal(res.text, 'Gateway Timeout\n');
-  assert.ok(Date.now() - started >= 900, 'not before the timeout');
-  const [, script, child] = await xgi.waitForLine(/sleeps\.sh: pids (\d+) (\d+)/);
-  await xgi.waitForLine(/cgi: request \d+ GET \/cgi-bin\/sleeps\.sh: \S+sleeps\.sh \(pid \d+ was killed by xgi\): silent for 1000 ms \[XGI_CGI_TIMEOUT\]/);
-  await waitUntilGone([Number(script), Number(child)]);
+  await assertTimeoutKillsGroup(t, []);
 });
 
 test('--cgi-timeout after the head: the connection is cut, the group killed', async (t) => {
@@ -84,21 +70,7 @@ test('--cgi-timeout after the head: the connection is cut, the group killed', as
 });
 
 test('a client that goes away gets its script killed with its group, writing or silent', async (t) => {
-  const xgi = await startCgi(t, ['--log-level', 'debug']);
-  const writer = await openRaw(xgi.port);
-  writer.write('GET /cgi-bin/forever.sh HTTP/1.1\r\nHost: h\r\n\r\n');
-  await writer.waitFor((buf) => buf.includes('all work and no play'));
-  const writing = pidsFrom(writer.buffer);
-  writer.destroy();
-  await xgi.waitForLine(new RegExp(`GET /cgi-bin/forever\\.sh: client went away; killed the process group of \\S+ \\(pid ${writing[0]}\\)`));
-  await waitUntilGone(writing);
-
-  const sleeper = await openRaw(xgi.port);
-  sleeper.write('GET /cgi-bin/sleeps.sh HTTP/1.1\r\nHost: h\r\n\r\n');
-  const [, script, child] = await xgi.waitForLine(/sleeps\.sh: pids (\d+) (\d+)/);
-  sleeper.destroy();
-  await xgi.waitForLine(/GET \/cgi-bin\/sleeps\.sh: client went away; killed the process group/);
-  await waitUntilGone([Number(script), Number(child)]);
+  await assertClientGoneKillsGroup(t, []);
 });
 
 test('--cgi-max-processes queues the rest; past --cgi-queue-limit, 503 at once', async (t) => {
