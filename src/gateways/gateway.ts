@@ -3,7 +3,8 @@
  * hands it. The front owns the connection, limits and body buffering; a
  * gateway turns one request into one response and nothing else.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { constants, Http2ServerResponse } from 'node:http2';
 
 /** The request body as the front delivers it. */
 export type RequestBody =
@@ -57,4 +58,41 @@ export interface Gateway {
   handle(request: GatewayRequest): void;
   /** Stop taking requests; resolves when those in flight are done (bounded by graceMs). */
   close(graceMs: number): Promise<void>;
+}
+
+/**
+ * A plain-text page that says no more than its status (`Not Found\n`;
+ * details go to the error log only: wsgiref's error_output rule), with
+ * `headers` added; nothing when a head went out already. `shouldClose` when
+ * an unread request body may follow on the connection; a 5xx always closes.
+ * Returns the body bytes sent (0 for HEAD, whose body node:http drops).
+ */
+export function sendPlain(res: ServerResponse, status: number, shouldClose: boolean, headers: OutgoingHttpHeaders = {}): number {
+  if (res.headersSent || res.destroyed) return 0;
+  const text = `${STATUS_CODES[status] ?? 'Error'}\n`;
+  const head: OutgoingHttpHeaders = { ...headers, 'Content-Type': 'text/plain', 'Content-Length': text.length };
+  if (shouldClose || status >= 500) head.Connection = 'close';
+  res.writeHead(status, head);
+  res.end(text);
+  return res.req?.method === 'HEAD' ? 0 : text.length;
+}
+
+/**
+ * The response cannot be completed: end it so that the client sees it
+ * truncated, never complete. On HTTP/1.x the connection closes once what
+ * was written has left (not at once: the head and first bytes may still sit
+ * in node:http's corked buffer this tick). On HTTP/2, whose connection other
+ * streams share, only this stream is reset (RFC 9113 §8.1): NO_ERROR when the
+ * response is complete and only an unread request body is left.
+ */
+export function cutConnection(res: ServerResponse): void {
+  setImmediate(() => {
+    if (res instanceof Http2ServerResponse) {
+      res.stream.close(res.writableFinished ? constants.NGHTTP2_NO_ERROR : constants.NGHTTP2_INTERNAL_ERROR);
+      return;
+    }
+    const socket = res.socket;
+    if (socket === null) res.destroy();
+    else socket.destroySoon();
+  });
 }

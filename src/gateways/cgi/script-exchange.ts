@@ -15,9 +15,8 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { Logger } from '../../log/logger.js';
-import type { GatewayRequest } from '../gateway.js';
+import { cutConnection, sendPlain, type GatewayRequest } from '../gateway.js';
 import { copyRawOutput, statusOfRawResponse } from './nph-output.js';
-import { cutConnection, sendPlain } from './plain-response.js';
 import { feedStdin } from './request-stdin.js';
 import { ResponseHeadParser, type HeadErrorCode, type HeadStep, type ResponseHead } from './response-head.js';
 import { ScriptProcess, type ScriptCommand, type ScriptExit } from './script-process.js';

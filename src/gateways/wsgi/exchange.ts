@@ -6,9 +6,7 @@
  * client goes away. It is the pool's Job
  * and the worker's StreamSink for that request.
  */
-import type { ServerResponse } from 'node:http';
-import { constants, Http2ServerResponse } from 'node:http2';
-import type { GatewayRequest } from '../gateway.js';
+import { cutConnection, sendPlain, type GatewayRequest } from '../gateway.js';
 import type { Logger } from '../../log/logger.js';
 import type { Job, Pool } from '../../workers/pool.js';
 import type { StreamSink, Worker, WorkerLoss } from '../../workers/worker.js';
@@ -204,9 +202,7 @@ export class Exchange implements Job, StreamSink {
       cutConnection(res);
       return;
     }
-    const text = STATUS_TEXT[status] ?? 'Error';
-    res.writeHead(status, { 'Content-Type': 'text/plain', 'Content-Length': Buffer.byteLength(text) + 1, Connection: 'close' });
-    res.end(text + '\n');
+    sendPlain(res, status, true);
   }
 
   readonly #onEndedByFront = (): void => {
@@ -230,34 +226,8 @@ export class Exchange implements Job, StreamSink {
   }
 }
 
-/**
- * The response cannot be completed: close the connection once what was
- * already written has left, so the client sees a truncated response, never
- * a "complete" one. Not at once: the head and first bytes may still sit in
- * node:http's corked buffer in this very tick.
- */
-function cutConnection(res: ServerResponse): void {
-  setImmediate(() => {
-    // HTTP/2 (the front passes its response in ServerResponse's place): the
-    // connection is shared by other streams; reset this one (RFC 9113 §8.1).
-    if (res instanceof Http2ServerResponse) {
-      res.stream.close(constants.NGHTTP2_INTERNAL_ERROR);
-      return;
-    }
-    const socket = res.socket;
-    if (socket === null) res.destroy();
-    else socket.destroySoon();
-  });
-}
-
 const SMALL_BODY_BYTES = 8192;
 
-const STATUS_TEXT: Readonly<Record<number, string>> = {
-  500: 'Internal Server Error',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-  504: 'Gateway Timeout',
-};
 
 /**
  * The whole body came in one frame: say how long it is, so the client gets
