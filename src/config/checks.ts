@@ -50,21 +50,19 @@ export function wholeNumber(min: number): Check<number> {
  */
 const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
-/** gunicorn's whole seconds (`-t 30`), converted once, here, to milliseconds. */
-export const seconds: Check<number> = (raw) => {
-  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  return value <= MAX_SECONDS
-    ? accept(value * 1000)
-    : reject(`is not a whole number of seconds from 0 to ${MAX_SECONDS}`);
-};
+/** Whole seconds from `min` up (gunicorn's `-t 30`), converted once, here, to milliseconds. */
+export function secondsFrom(min: number, why = ''): Check<number> {
+  return (raw) => {
+    const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    return value >= min && value <= MAX_SECONDS
+      ? accept(value * 1000)
+      : reject(`is not a whole number of seconds from ${min} to ${MAX_SECONDS}${why}`);
+  };
+}
 
-/** As `seconds`, but at least 1: a wait that must always end (0 would switch it off). */
-export const positiveSeconds: Check<number> = (raw) => {
-  const value = /^\d+$/.test(raw) ? Number(raw) : NaN;
-  return value >= 1 && value <= MAX_SECONDS
-    ? accept(value * 1000)
-    : reject(`is not a whole number of seconds from 1 to ${MAX_SECONDS} (a client must never hold a connection without a deadline)`);
-};
+export const seconds = secondsFrom(0);
+/** A wait that must always end (0 would switch it off). */
+export const positiveSeconds = secondsFrom(1, ' (a client must never hold a connection without a deadline)');
 
 const BYTE_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
 

@@ -240,16 +240,15 @@ export interface RouteConfig {
 
 export interface Config {
   /**
-   * The top-level WSGI settings: the command line's app (`app` '' when it
-   * names none), and the defaults every `[apps.NAME]` of type wsgi starts from.
+   * The top-level WSGI settings, the command line's app's (`app` '' when it
+   * names none); main.ts reads the graceful timeout here. A config file's
+   * wsgi apps get theirs from the same setting values (apps.ts), not from this.
    */
   readonly workers: WorkersConfig;
   readonly server: ServerConfig;
   readonly log: LogConfig;
   /** The top-level supervision settings; `pidfile` and `reload` are xgi's, the rest each wsgi app's defaults. */
   readonly supervision: SupervisionConfig;
-  /** The command line's `--cgi` mounts (one app named `cgi`); null when none is given. */
-  readonly cgi: CgiConfig | null;
   /** Every app served: the command line's (`cgi`, then `wsgi`), then the config file's. */
   readonly apps: readonly AppConfig[];
   /** The command line's routes (its --cgi prefixes, longest first, then its app at /), then the file's. */

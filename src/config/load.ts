@@ -275,7 +275,6 @@ function buildConfig(values: SettingValues, input: LoadInput, served: Served): C
       accessLogFormat: values.accessLogFormat,
     },
     supervision: buildSupervision(values),
-    cgi: values.cgi.length === 0 ? null : buildCgi(values, values.cgi, input),
     apps: served.apps,
     routes: served.routes,
     configFile: served.configFile,

@@ -20,7 +20,7 @@ export function takeFaultLog(path: string): string {
   let fd = -1;
   try {
     fd = openSync(path, 'r');
-    const bytes = Buffer.alloc(MAX_FAULT_LOG_BYTES);
+    const bytes = Buffer.allocUnsafe(MAX_FAULT_LOG_BYTES);
     const length = readSync(fd, bytes, 0, bytes.length, 0);
     return bytes.toString('utf8', 0, length).trimEnd();
   } catch {

@@ -31,16 +31,10 @@ export interface PoolOptions {
   readonly queueLimit: number;
 }
 
-interface Waiting {
-  readonly job: Job;
-  /** performance.now() when it was first submitted. */
-  readonly since: number;
-}
-
 export class Pool {
   readonly #workers: Worker[] = [];
   #options: PoolOptions;
-  #queue: Waiting[] = [];
+  #queue: Job[] = [];
   #queueHead = 0;
   #isClosed = false;
   #expiryTimer: NodeJS.Timeout | null = null;
@@ -94,20 +88,19 @@ export class Pool {
       job.abandon(`no worker available and ${this.queued} requests already waiting (--queue-limit)`);
       return;
     }
-    this.#queue.push({ job, since: now });
+    this.#queue.push(job);
     if (this.queued === 1) this.#armExpiry();
   }
 
   /** A request a worker handed back unstarted: back in its arrival order, its clock still running. */
   requeue(job: Job): void {
     const since = job.submittedAt;
-    const waiting = { job, since };
     // Usually older than everything queued: it goes first. Several handed back
     // at once arrive in their own order, each after the ones before it.
     let at = this.#queueHead;
-    while (at < this.#queue.length && (this.#queue[at] as Waiting).since <= since) at++;
-    if (at === this.#queueHead && this.#queueHead > 0) this.#queue[--this.#queueHead] = waiting;
-    else this.#queue.splice(at, 0, waiting);
+    while (at < this.#queue.length && (this.#queue[at] as Job).submittedAt <= since) at++;
+    if (at === this.#queueHead && this.#queueHead > 0) this.#queue[--this.#queueHead] = job;
+    else this.#queue.splice(at, 0, job);
     this.drain();
     this.#armExpiry();
   }
@@ -119,7 +112,7 @@ export class Pool {
     while (this.#queueHead < this.#queue.length) {
       const worker = this.#pick(now);
       if (worker === undefined) break;
-      const { job } = this.#shift();
+      const job = this.#shift();
       job.start(worker);
     }
     this.#compact();
@@ -132,13 +125,13 @@ export class Pool {
     const waiting = this.#queue.slice(this.#queueHead);
     this.#queue = [];
     this.#queueHead = 0;
-    for (const { job } of waiting) job.abandon('no worker available (shutting down)');
+    for (const job of waiting) job.abandon('no worker available (shutting down)');
   }
 
-  #shift(): Waiting {
-    const waiting = this.#queue[this.#queueHead] as Waiting;
-    this.#queue[this.#queueHead++] = undefined as unknown as Waiting;
-    return waiting;
+  #shift(): Job {
+    const job = this.#queue[this.#queueHead] as Job;
+    this.#queue[this.#queueHead++] = undefined as unknown as Job;
+    return job;
   }
 
   #compact(): void {
@@ -157,7 +150,7 @@ export class Pool {
     this.#expiryTimer = null;
     const timeoutMs = this.#options.queueTimeoutMs;
     if (timeoutMs === 0 || this.queued === 0 || this.#isClosed) return;
-    const oldest = (this.#queue[this.#queueHead] as Waiting).since;
+    const oldest = (this.#queue[this.#queueHead] as Job).submittedAt;
     this.#expiryTimer = setTimeout(this.#expire, Math.max(0, oldest + timeoutMs - performance.now()));
   }
 
@@ -165,11 +158,11 @@ export class Pool {
     this.#expiryTimer = null;
     const limit = performance.now() - this.#options.queueTimeoutMs;
     const waiting = this.#queue.slice(this.#queueHead);
-    this.#queue = waiting.filter((entry) => entry.since > limit);
+    this.#queue = waiting.filter((job) => job.submittedAt > limit);
     this.#queueHead = 0;
     const seconds = this.#options.queueTimeoutMs / 1000;
-    for (const { job, since } of waiting) {
-      if (since <= limit) job.abandon(`waited ${seconds}s for a worker (--queue-timeout)`);
+    for (const job of waiting) {
+      if (job.submittedAt <= limit) job.abandon(`waited ${seconds}s for a worker (--queue-timeout)`);
     }
     this.#armExpiry();
   };

@@ -77,6 +77,8 @@ export class Worker {
   readonly bornAt = performance.now();
   readonly #process: WorkerProcess;
   readonly #markPath: string;
+  /** Where the worker's faulthandler writes (fault-log.ts). */
+  readonly #faultPath: string;
   readonly #log: Logger;
   readonly #events: WorkerEvents;
   readonly #decoder = new FrameDecoder({ streamData: true }); // response bodies pass through uncopied
@@ -98,12 +100,13 @@ export class Worker {
     this.maxRequests = options.maxRequests;
     this.retireAt = options.retireAt;
     this.#markPath = options.markPath;
+    this.#faultPath = faultLogPath(options.markPath);
     this.#log = log;
     this.#events = events;
     if (options.process.needsConfig) {
       this.send(encodeConfigFrame(options.config, {
         stallMs: options.stallMs, multiprocess: options.multiprocess, startedMark: options.markPath,
-        faultLog: faultLogPath(options.markPath), reportModules: options.reportModules, forkSocket: null,
+        faultLog: this.#faultPath, reportModules: options.reportModules, forkSocket: null,
       }));
     }
     options.process.attach({
@@ -310,8 +313,7 @@ export class Worker {
 
   /** What Python's faulthandler wrote as the worker died (SIGABRT of a timeout, SIGSEGV, ...), into the error log. */
   #logFaults(): void {
-    const path = faultLogPath(this.#markPath);
-    const text = takeFaultLog(path);
+    const text = takeFaultLog(this.#faultPath);
     if (text !== '') this.#log.error(`Worker (pid:${this.pid}) fault dump:\n${text}`, this.pid);
   }
 

@@ -36,7 +36,6 @@ test('defaults, as gunicorn has them, in ms and bytes', () => {
     apps: undefined,
     routes: undefined,
     configFile: null,
-    cgi: null,
     workers: {
       app: 'wsgi:app', count: 1, threads: 1, workerClass: 'sync', python: 'python3', pythonPath: [], chdir: CWD,
       env: {}, inheritedEnv: {}, timeoutMs: 30_000, bootTimeoutMs: 60_000, gracefulTimeoutMs: 30_000, maxInFlight: 16,

@@ -19,6 +19,11 @@ function configOf(argv, env) {
   return result.config;
 }
 
+/** The command line's --cgi mounts: the app named `cgi`, or null. */
+function cgiOf(config) {
+  return config.apps.find((app) => app.kind === 'cgi' && app.name === 'cgi')?.cgi ?? null;
+}
+
 function problemsOf(argv) {
   const result = loadConfig(argv);
   assert.equal(result.kind, 'invalid', JSON.stringify(result));
@@ -26,13 +31,13 @@ function problemsOf(argv) {
 }
 
 test('defaults: no --cgi, no cgi slice', () => {
-  assert.equal(configOf(['wsgi:app']).cgi, null);
+  assert.equal(cgiOf(configOf(['wsgi:app'])), null);
 });
 
 test('--cgi alone is enough: no app, the defaults of the cgi slice', () => {
   const config = configOf(['--cgi', '/cgi-bin=.'], { PATH: '/opt/bin:/usr/bin', SECRET: 'x' });
   assert.equal(config.workers.app, '');
-  assert.deepEqual(config.cgi, {
+  assert.deepEqual(cgiOf(config), {
     mounts: [{ prefix: '/cgi-bin', kind: 'directory', path: realpathSync(CGI_BIN) }],
     env: {},
     path: '/opt/bin:/usr/bin',
@@ -45,8 +50,8 @@ test('--cgi alone is enough: no app, the defaults of the cgi slice', () => {
     spawners: { count: 2, python: 'python3' },
     serverSoftware: 'xgi/9.9.9',
   });
-  assert.ok(Object.isFrozen(config.cgi.mounts[0]));
-  assert.equal(configOf(['--cgi', '/c=.'], {}).cgi.path, '/usr/local/bin:/usr/bin:/bin', 'a default PATH');
+  assert.ok(Object.isFrozen(cgiOf(config).mounts[0]));
+  assert.equal(cgiOf(configOf(['--cgi', '/c=.'], {})).path, '/usr/local/bin:/usr/bin:/bin', 'a default PATH');
 });
 
 test('every CGI setting given', () => {
@@ -55,26 +60,26 @@ test('every CGI setting given', () => {
     '--cgi-max-processes', '3', '--cgi-queue-limit', '0', '--cgi-pass-auth', '--cgi-allow-symlinks', '--cgi-isindex-argv',
   ]);
   assert.equal(config.workers.app, 'wsgi:app');
-  assert.deepEqual(config.cgi.mounts, [
+  assert.deepEqual(cgiOf(config).mounts, [
     { prefix: '', kind: 'directory', path: realpathSync(CGI_BIN) },
     { prefix: '/env', kind: 'program', path: join(CGI_BIN, 'env.py') },
   ]);
-  assert.deepEqual(config.cgi.env, { A: '1', B: 'x=y' });
-  assert.equal(config.cgi.timeoutMs, 5000);
-  assert.equal(config.cgi.maxProcesses, 3);
-  assert.equal(config.cgi.queueLimit, 0);
-  assert.equal(config.cgi.isAuthorizationPassed, true);
-  assert.equal(config.cgi.areSymlinksAllowed, true);
-  assert.equal(config.cgi.isIsindexArgvEnabled, true);
-  assert.deepEqual(configOf(['--cgi', '/=.', '--cgi-spawners', '3', '--python', '/venv/bin/python']).cgi.spawners, { count: 3, python: '/venv/bin/python' });
-  assert.equal(configOf(['--cgi', '/=.', '--cgi-spawners', '0']).cgi.spawners, undefined, '0: node\'s own spawn');
+  assert.deepEqual(cgiOf(config).env, { A: '1', B: 'x=y' });
+  assert.equal(cgiOf(config).timeoutMs, 5000);
+  assert.equal(cgiOf(config).maxProcesses, 3);
+  assert.equal(cgiOf(config).queueLimit, 0);
+  assert.equal(cgiOf(config).isAuthorizationPassed, true);
+  assert.equal(cgiOf(config).areSymlinksAllowed, true);
+  assert.equal(cgiOf(config).isIsindexArgvEnabled, true);
+  assert.deepEqual(cgiOf(configOf(['--cgi', '/=.', '--cgi-spawners', '3', '--python', '/venv/bin/python'])).spawners, { count: 3, python: '/venv/bin/python' });
+  assert.equal(cgiOf(configOf(['--cgi', '/=.', '--cgi-spawners', '0'])).spawners, undefined, '0: node\'s own spawn');
 });
 
 test('a mount directory reached through a symlink is stored resolved', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'xgi-cgi-config-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   symlinkSync(CGI_BIN, join(dir, 'link'));
-  assert.equal(configOf(['--cgi', `/c=${join(dir, 'link')}`]).cgi.mounts[0].path, realpathSync(CGI_BIN));
+  assert.equal(cgiOf(configOf(['--cgi', `/c=${join(dir, 'link')}`])).mounts[0].path, realpathSync(CGI_BIN));
 });
 
 test('bad mounts and values, each named with its flag', () => {
