@@ -172,20 +172,22 @@ class Response:
         """RESPONSE: the head plus as much body as the window allows."""
         size = len(data) if len(data) <= self.stream.window else self._room()
         is_whole = is_last and size == len(data)
+        headers = self.headers
+        if is_whole and self.content_length is None and not self.has_no_body:
+            # The whole body is here: say how long it is, so that the client
+            # gets Content-Length instead of chunked framing (and keep-alive
+            # on HTTP/1.0).
+            headers = list(headers) + [("Content-Length", str(len(data)))]
+        head = p.encode_response_head(self.status, headers)
+        self.is_head_sent = True
         if size >= SEPARATE_BODY_BYTES:
             # A large body goes in its own DATA frame, which the front passes
             # to the client as it arrives, uncopied (a RESPONSE frame is
-            # decoded whole). A body known whole still gets its length.
-            headers = self.headers
-            if is_whole and self.content_length is None:
-                headers = list(headers) + [("Content-Length", str(len(data)))]
-            self.is_head_sent = True
-            self.conn.send(p.RESPONSE, 0, self.stream.id, p.encode_response_head(self.status, headers))
+            # decoded whole).
+            self.conn.send(p.RESPONSE, 0, self.stream.id, head)
             self._send_data(data, is_last)
             return
         first = data if size == len(data) else data[:size]
-        head = p.encode_response_head(self.status, self.headers)
-        self.is_head_sent = True
         self.sent += len(first)
         self.stream.window -= len(first)
         self.conn.send(p.RESPONSE, p.END if is_whole else 0, self.stream.id, head, first)

@@ -98,7 +98,6 @@ export class Exchange implements Job, StreamSink {
     if (this.#isClientGone || this.#isFailed) return;
     const head = decodeResponsePayload(frame.payload);
     const isComplete = (frame.flags & END) !== 0;
-    if (isComplete && this.#request.req.method !== 'HEAD') addContentLength(head.status, head.headers, head.body.length);
     this.#request.responseHeaders = head.headers;
     const problem = writeHead(this.#request.res, head.status, head.headers);
     if (problem !== null) {
@@ -228,16 +227,3 @@ export class Exchange implements Job, StreamSink {
 
 const SMALL_BODY_BYTES = 8192;
 
-
-/**
- * The whole body came in one frame: say how long it is, so the client gets
- * Content-Length instead of chunked framing (and keep-alive on HTTP/1.0).
- */
-function addContentLength(status: string, headers: string[], length: number): void {
-  if (status.startsWith('204') || status.startsWith('304')) return;
-  for (let i = 0; i < headers.length; i += 2) {
-    const name = headers[i] as string;
-    if (name.length === 14 && name.toLowerCase() === 'content-length') return;
-  }
-  headers.push('Content-Length', String(length));
-}

@@ -70,6 +70,21 @@ describe('response framing (response app)', () => {
     await xgi.waitForLine(/GET \/cl-long.*shorter than its Content-Length/);
   });
 
+  test('a whole body without Content-Length gets one (small, and past the size that travels in its own DATA frame); HEAD gets none', async () => {
+    const conn = await openRaw(xgi.port);
+    conn.write(get('/list') + get('/big-list') + `HEAD /list HTTP/1.1\r\nHost: x\r\n${CLOSE}\r\n`);
+    await conn.waitForClose();
+    const [small, big] = parseResponses(conn.buffer);
+    assert.equal(small.headers['content-length'], '11');
+    assert.equal(small.headers['transfer-encoding'], undefined);
+    assert.equal(small.body.toString(), 'whole body\n');
+    assert.equal(big.headers['content-length'], '20480');
+    assert.equal(big.headers['transfer-encoding'], undefined);
+    assert.equal(big.body.length, 20480);
+    const head = conn.buffer.subarray(conn.buffer.lastIndexOf('HTTP/1.1 200')).toString('latin1');
+    assert.doesNotMatch(head, /content-length/i, 'a HEAD response does not know the length');
+  });
+
   test('HEAD has no body but keeps Content-Length', async () => {
     const buffer = await rawRequest(xgi.port, `HEAD /fixed HTTP/1.1\r\nHost: x\r\n${CLOSE}\r\n`);
     const [response] = parseResponses(buffer, { isHead: true });
