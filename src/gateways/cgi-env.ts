@@ -93,6 +93,53 @@ function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
 
+/** One request-path segment, decoded by decodePathSegment; each caller maps a refusal to its own status. */
+export type DecodedSegment =
+  | {
+    readonly ok: true;
+    /** The decoded segment as text (UTF-8; invalid bytes become U+FFFD). */
+    readonly text: string;
+    /** False when the decoded bytes are not valid UTF-8, so `text` is not exactly what was asked for. */
+    readonly isExactText: boolean;
+  }
+  | { readonly ok: false; readonly reason: SegmentRefusal };
+
+/** Why decodePathSegment refused a segment. */
+export type SegmentRefusal = 'nul' | 'encoded-slash' | 'dot-segment';
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
+const LOSSY_UTF8 = new TextDecoder('utf-8');
+/** Anything that is not plain ASCII text needs decoding as bytes. */
+const NEEDS_DECODING = /[%\x00\x80-\xff]/;
+
+/**
+ * One segment of a request path (the text between two `/`), percent-decoded
+ * exactly once and then judged as bytes: `%252e` is the name `%2e`, never
+ * `.`. Refused: a NUL byte (`%00`), an encoded slash (`%2f`), and the dot
+ * segments `.` and `..` however spelled (`%2e%2E`). Bytes that are not UTF-8
+ * are not refused here: the caller decides (CGI keeps them as PATH_INFO,
+ * static files answer 404). A plain ASCII segment without `%`, the common
+ * case, is its own text: no Buffer, no TextDecoder.
+ */
+export function decodePathSegment(part: string): DecodedSegment {
+  let text = part;
+  let isExactText = true;
+  if (NEEDS_DECODING.test(part)) {
+    const decoded = percentDecode(part);
+    const bytes = typeof decoded === 'string' ? Buffer.from(decoded, 'latin1') : decoded;
+    if (bytes.includes(0)) return { ok: false, reason: 'nul' };
+    if (bytes.includes(0x2f)) return { ok: false, reason: 'encoded-slash' };
+    try {
+      text = STRICT_UTF8.decode(bytes);
+    } catch {
+      text = LOSSY_UTF8.decode(bytes);
+      isExactText = false;
+    }
+  }
+  if (text === '.' || text === '..') return { ok: false, reason: 'dot-segment' };
+  return { ok: true, text, isExactText };
+}
+
 /** `::ffff:127.0.0.1` → `127.0.0.1`. */
 export function plainAddress(address: string | undefined): string {
   if (address === undefined) return '';

@@ -10,7 +10,7 @@
  * Pure: no file system, no config. Which segments name the script is
  * resolve-script.ts's job.
  */
-import { percentDecode } from '../cgi-env.js';
+import { decodePathSegment, type SegmentRefusal } from '../cgi-env.js';
 
 export interface PathSegment {
   /** The decoded segment as text (UTF-8; invalid bytes become U+FFFD). */
@@ -26,10 +26,12 @@ export interface PathRefusal {
 
 export type SplitPath = { readonly ok: true; readonly segments: readonly PathSegment[] } | ({ readonly ok: false } & PathRefusal);
 
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
-const LOSSY_UTF8 = new TextDecoder('utf-8');
-/** Anything that is not plain ASCII needs decoding as bytes. */
-const NEEDS_DECODING = /[%\x00\x80-\xff]/;
+/** How the CGI gateway answers each refused segment. */
+const REFUSALS: Readonly<Record<SegmentRefusal, PathRefusal>> = {
+  'nul': { status: 404, reason: 'NUL byte in the path' },
+  'encoded-slash': { status: 404, reason: 'encoded slash in the path' },
+  'dot-segment': { status: 403, reason: 'dot segment in the path' },
+};
 
 /**
  * `/hello.sh/extra` → segments `hello.sh`, `extra`; `''` → none; a trailing
@@ -49,26 +51,9 @@ export function splitScriptPath(rawPath: string): SplitPath {
 }
 
 function decodeSegment(part: string): PathSegment | PathRefusal {
-  let segment: PathSegment;
-  if (!NEEDS_DECODING.test(part)) {
-    segment = { text: part, isExactText: true };
-  } else {
-    const decoded = percentDecode(part);
-    const bytes = typeof decoded === 'string' ? Buffer.from(decoded, 'latin1') : decoded;
-    if (bytes.includes(0)) return { status: 404, reason: 'NUL byte in the path' };
-    if (bytes.includes(0x2f)) return { status: 404, reason: 'encoded slash in the path' };
-    segment = strictText(bytes);
-  }
-  if (segment.text === '.' || segment.text === '..') return { status: 403, reason: 'dot segment in the path' };
-  return segment;
-}
-
-function strictText(bytes: Buffer): PathSegment {
-  try {
-    return { text: STRICT_UTF8.decode(bytes), isExactText: true };
-  } catch {
-    return { text: LOSSY_UTF8.decode(bytes), isExactText: false };
-  }
+  const decoded = decodePathSegment(part);
+  if (!decoded.ok) return REFUSALS[decoded.reason];
+  return { text: decoded.text, isExactText: decoded.isExactText };
 }
 
 /** PATH_INFO from the segments after the script: `''` for none, else `/` + them joined. */

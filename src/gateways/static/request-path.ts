@@ -6,10 +6,12 @@
  * dotfiles unless they are allowed. Empty segments (`//`) are merged, as
  * nginx's merge_slashes does.
  *
- * Pure: no file system, no config object. Whether the segments name a file
- * inside the root is resolve-file.ts's job.
+ * Pure: no file system, no config object. Each segment is decoded by
+ * cgi-env.ts's decodePathSegment, as the CGI gateway's are; the statuses,
+ * backslashes, UTF-8 and dotfiles are judged here. Whether the segments name
+ * a file inside the root is resolve-file.ts's job.
  */
-import { percentDecode } from '../cgi-env.js';
+import { decodePathSegment, type SegmentRefusal } from '../cgi-env.js';
 
 export type RequestPath =
   | { readonly ok: true; readonly segments: readonly string[]; readonly hasTrailingSlash: boolean }
@@ -19,9 +21,12 @@ type Refusal = Extract<RequestPath, { ok: false }>;
 
 /** RFC 8615: served even when dotfiles are not; only as the mount's first segment. */
 const WELL_KNOWN = '.well-known';
-const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
-/** Anything that is not plain ASCII text needs decoding as bytes. */
-const NEEDS_DECODING = /[%\x00\x80-\xff]/;
+/** How static files answer each refused segment (see parseRequestPath for 400 vs 404). */
+const REFUSALS: Readonly<Record<SegmentRefusal, Refusal>> = {
+  'nul': refuse(400, 'NUL byte in the path'),
+  'encoded-slash': refuse(404, 'encoded slash in the path'),
+  'dot-segment': refuse(400, 'dot segment in the path'),
+};
 
 /**
  * `/css/site.css` → `css`, `site.css`. `''` (the mount itself, `/static`
@@ -50,21 +55,12 @@ export function parseRequestPath(below: string, isDotfileAllowed: boolean): Requ
 }
 
 function decodeSegment(part: string): string | Refusal {
-  // Decode once, then judge the bytes: `%252e` is the name `%2e`, never `.`.
-  const decoded = NEEDS_DECODING.test(part) ? percentDecode(part) : part;
-  const bytes = typeof decoded === 'string' ? Buffer.from(decoded, 'latin1') : decoded;
-  if (bytes.includes(0)) return refuse(400, 'NUL byte in the path');
-  if (bytes.includes(0x2f)) return refuse(404, 'encoded slash in the path');
-  // A backslash is a separator on Windows and to some proxies in front of us.
-  if (bytes.includes(0x5c)) return refuse(404, 'backslash in the path');
-  let text: string;
-  try {
-    text = STRICT_UTF8.decode(bytes);
-  } catch {
-    return refuse(404, 'path is not UTF-8');
-  }
-  if (text === '.' || text === '..') return refuse(400, 'dot segment in the path');
-  return text;
+  const decoded = decodePathSegment(part);
+  if (!decoded.ok) return REFUSALS[decoded.reason];
+  // A backslash, raw or `%5c`, is a separator on Windows and to some proxies in front of us.
+  if (decoded.text.includes('\\')) return refuse(404, 'backslash in the path');
+  if (!decoded.isExactText) return refuse(404, 'path is not UTF-8');
+  return decoded.text;
 }
 
 function refuse(status: 400 | 404, reason: string): Refusal {

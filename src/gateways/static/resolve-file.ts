@@ -39,7 +39,7 @@ export interface ResolvedEntry {
 export type Resolved = ResolvedEntry | { readonly kind: 'refused'; readonly reason: string };
 
 /** File system answers that mean "no such entry here" (the rest are real errors). */
-const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
+export const NOT_FOUND_CODES: ReadonlySet<string> = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
 
 /** Walk `segments` down from the root; `[]` is the root directory itself. */
 export function resolvePath(options: ResolveOptions, segments: readonly string[]): Resolved {

@@ -19,7 +19,7 @@ import { buildValidators, evaluatePreconditions, isRangeFresh, type Validators }
 import { formatHttpDate } from './http-date.js';
 import { sendPlain } from './plain-response.js';
 import { chooseCoding, VARIANTS, type Coding } from './precompressed.js';
-import { resolveEntry, type ResolvedEntry, type ResolveOptions } from './resolve-file.js';
+import { NOT_FOUND_CODES, resolveEntry, type ResolvedEntry, type ResolveOptions } from './resolve-file.js';
 import { SMALL_FILE_BYTES, type CachedFile, type FreshCache, type Representation } from './file-cache.js';
 import { sendFileBody, sendKeptBody, type BodyPart } from './send-file.js';
 
@@ -46,7 +46,6 @@ export interface Variant {
  * opening one would block a thread of the pool for good.
  */
 const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
 const FULL: RangePlan = { kind: 'full' };
 
 /**
