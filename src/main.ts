@@ -22,7 +22,6 @@ import { Pidfile } from './pidfile.js';
 import { systemdBinds } from './server/systemd.js';
 import { createWsgiGateway } from './gateways/wsgi/wsgi-gateway.js';
 import { createCgiGateway } from './gateways/cgi/cgi-gateway.js';
-import { createStaticGateway } from './gateways/static/static-gateway.js';
 import { appLogger } from './log/app-logger.js';
 import type { Gateway } from './gateways/gateway.js';
 
@@ -109,7 +108,7 @@ async function run(config: Config, reread: () => LoadResult): Promise<void> {
   const gateways = new Map<string, Gateway>();
   const closers: Gateway[] = [];
   for (const app of config.apps) {
-    const { gateway, wsgi } = createApp(app, log, (path, host) => router.match({ host, path, method: 'GET' }), (files) => reloader?.watch(files));
+    const { gateway, wsgi } = await createApp(app, log, (path, host) => router.match({ host, path, method: 'GET' }), (files) => reloader?.watch(files));
     gateways.set(app.name, gateway);
     if (wsgi === null) closers.push(gateway);
     else wsgiApps.push(wsgi);
@@ -183,7 +182,7 @@ async function run(config: Config, reread: () => LoadResult): Promise<void> {
 type LocalRouter = (path: string, host: string) => { readonly gateway: Gateway; readonly scriptName: string } | null;
 
 /** One app's gateway; a WSGI app also gets its arbiter, which owns its own pool of workers. */
-function createApp(app: AppConfig, log: Logger, route: LocalRouter, modulesLoaded: (files: readonly string[]) => void): { readonly gateway: Gateway; readonly wsgi: WsgiApp | null } {
+async function createApp(app: AppConfig, log: Logger, route: LocalRouter, modulesLoaded: (files: readonly string[]) => void): Promise<{ readonly gateway: Gateway; readonly wsgi: WsgiApp | null }> {
   // The command line's own apps keep gunicorn's log lines, unprefixed.
   const appLog = CLI_APPS.has(app.name) ? log : appLogger(log, app.name);
   switch (app.kind) {
@@ -198,8 +197,11 @@ function createApp(app: AppConfig, log: Logger, route: LocalRouter, modulesLoade
     }
     case 'cgi':
       return { gateway: createCgiGateway(app.cgi, appLog, route), wsgi: null };
-    case 'static':
+    case 'static': {
+      // Loaded only when a static app is served: its MIME table alone is several MB of heap.
+      const { createStaticGateway } = await import('./gateways/static/static-gateway.js');
       return { gateway: createStaticGateway(app.static, appLog), wsgi: null };
+    }
   }
 }
 
