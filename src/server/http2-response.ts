@@ -92,6 +92,8 @@ export class Http2Response extends Http2ServerResponse {
    * and just as late, when nobody began to read the body.
    */
   #closeUnreadAfterEnd(): void {
+    // The usual case: no request body (END_STREAM came with the headers), or all of it came. Nothing to stop.
+    if (this.stream.endAfterHeaders || this.req.complete) return;
     const stream = this.stream;
     const closeUnread = (): void => {
       if (!stream.closed && !stream.destroyed && !this.req.complete) stream.close(constants.NGHTTP2_NO_ERROR);
