@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SECTIONS, SETTINGS, SETTING_ENTRIES, settingLabel } from '../dist/config/settings.js';
-import { CGI_KEYS, WSGI_KEYS } from '../dist/config/apps.js';
+import { CGI_KEYS, STATIC_KEYS, WSGI_KEYS } from '../dist/config/apps.js';
 
 export const DOC_PATH = fileURLToPath(new URL('../docs/configuration.md', import.meta.url));
 
@@ -160,21 +160,15 @@ function renderAppKeys(type, keys, extra = []) {
   return [`#### \`type = "${type}"\`\n`, '| key | top-level key it defaults to | meaning | default |', '|---|---|---|---|', ...extra, ...rows, ''].join('\n');
 }
 
-const STATIC_KEYS_DOC = `#### \`type = "static"\`
-
-Served by the front itself, never by a worker ([static.md](static.md)).
-
-| key | meaning | default |
-|---|---|---|
-| \`root\` | the directory served (required); nothing outside it ever is | |
-| \`index\` | file name(s) tried for a request that names a directory | \`["index.html"]\` |
-| \`list_directories\` | answer a directory without an index with a listing | false |
-| \`precompressed\` | serve \`NAME.br\` / \`NAME.gz\` to clients that accept them | true |
-| \`follow_symlinks\` | follow symlinks whose target stays inside \`root\` | false |
-| \`dotfiles\` | serve names that start with \`.\` (\`.well-known\` always is) | false |
-| \`max_age\` | \`Cache-Control: max-age\` in seconds | none |
-| \`cache_seconds\` | how long xgi trusts what the file system said (paths, variants, files up to 64 KiB) before it looks again, as lighttpd's stat cache; 0: look every time | 1 |
-`;
+/** The static app's keys: generated from apps.ts's STATIC_KEYS. */
+const STATIC_KEYS_DOC = [
+  '#### `type = "static"`\n',
+  'Served by the front itself, never by a worker ([static.md](static.md)).\n',
+  '| key | meaning | default |',
+  '|---|---|---|',
+  ...Object.entries(STATIC_KEYS).map(([key, { meaning, defaultDoc }]) => `| \`${key}\` | ${meaning} | ${defaultDoc} |`),
+  '',
+].join('\n');
 
 function renderSection(section) {
   const settings = SETTING_ENTRIES.filter(([, setting]) => setting.section === section);

@@ -36,7 +36,7 @@ export interface FileStructure {
   readonly declaresApps: boolean;
 }
 
-export const APP_TYPES = ['wsgi', 'cgi', 'static'] as const;
+const APP_TYPES = ['wsgi', 'cgi', 'static'] as const;
 
 /** An app key that is a setting: the key in `[apps.NAME]` → the setting it is read by. */
 export const WSGI_KEYS: Readonly<Record<string, SettingName>> = {
@@ -53,8 +53,25 @@ export const CGI_KEYS: Readonly<Record<string, SettingName>> = {
   pass_auth: 'cgiPassAuth', allow_symlinks: 'cgiAllowSymlinks', isindex_argv: 'cgiIsindexArgv', spawners: 'cgiSpawners',
 };
 
-/** Static app keys and their defaults (docs/static.md). */
-export const STATIC_KEYS = ['root', 'index', 'list_directories', 'precompressed', 'follow_symlinks', 'dotfiles', 'max_age', 'cache_seconds'] as const;
+/**
+ * A static app's keys, with what docs/configuration.md says of each (the
+ * table is generated from this one: scripts/build-config-doc.mjs); the
+ * defaults themselves are readStaticApp's.
+ */
+export const STATIC_KEYS: Readonly<Record<string, { readonly meaning: string; readonly defaultDoc: string }>> = {
+  root: { meaning: 'the directory served (required); nothing outside it ever is', defaultDoc: 'none' },
+  index: { meaning: 'file name(s) tried for a request that names a directory', defaultDoc: '`["index.html"]`' },
+  list_directories: { meaning: 'answer a directory without an index with a listing', defaultDoc: 'false' },
+  precompressed: { meaning: 'serve `NAME.br` / `NAME.gz` to clients that accept them', defaultDoc: 'true' },
+  follow_symlinks: { meaning: 'follow symlinks whose target stays inside `root`', defaultDoc: 'false' },
+  dotfiles: { meaning: 'serve names that start with `.` (`.well-known` always is)', defaultDoc: 'false' },
+  max_age: { meaning: '`Cache-Control: max-age` in seconds', defaultDoc: 'none' },
+  cache_seconds: {
+    meaning: 'how long xgi trusts what the file system said (paths, variants, files up to 64 KiB) before it looks again, '
+      + 'as lighttpd\'s stat cache; 0: look every time',
+    defaultDoc: '1',
+  },
+};
 
 const LISTENER_KEYS = ['bind', 'certfile', 'keyfile', 'ca_certs'] as const;
 const ROUTE_KEYS = ['app', 'path', 'host', 'method'] as const;
@@ -196,7 +213,7 @@ function readCgiApp(name: string, entry: FileTable, context: CheckContext, at: A
 
 function readStaticApp(name: string, entry: FileTable, context: CheckContext, at: At): FileApp | null {
   const where = `apps.${name}`;
-  unknownKeys(entry, ['type', ...STATIC_KEYS], where, at);
+  unknownKeys(entry, ['type', ...Object.keys(STATIC_KEYS)], where, at);
   const flag = (key: string, fallback: boolean): boolean => {
     const value = entry[key];
     if (value === undefined) return fallback;
