@@ -15,7 +15,7 @@ import { dirname } from 'node:path';
 import type { BindAddress, RouteConfig, StaticConfig, TlsConfig } from './config.js';
 import { type FileTable, type FileValue, isTable, showValue, typeOf } from './config-file.js';
 import { bindAddress, directory, existingFile, type CheckContext } from './checks.js';
-import { suggest, toRaws } from './file-layer.js';
+import { closestKey, toRaws } from './file-layer.js';
 import { SETTINGS, type SettingName, type SettingValues } from './settings.js';
 
 export type AppOverrides = Partial<{ -readonly [K in SettingName]: SettingValues[K] }>;
@@ -111,7 +111,10 @@ function arrayOfTables(value: FileValue, where: string, example: string, at: At)
 
 function unknownKeys(entry: FileTable, known: readonly string[], where: string, at: At): void {
   for (const key of Object.keys(entry)) {
-    if (!known.includes(key)) at(`${where}.${key}`, `is not a key here${suggest(key, known).replace('; the keys are listed in', '; see')}; allowed: ${known.join(', ')}`);
+    if (known.includes(key)) continue;
+    const best = closestKey(key, known);
+    const hint = best === null ? '; see docs/configuration.md' : ` (did you mean ${JSON.stringify(best)}?)`;
+    at(`${where}.${key}`, `is not a key here${hint}; allowed: ${known.join(', ')}`);
   }
 }
 

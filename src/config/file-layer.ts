@@ -87,8 +87,14 @@ export function readFileSettings(table: FileTable, file: string): FileSettings {
 }
 
 /** ` (did you mean "workers"?)` for a key one or two edits from a known one, else ''. */
-export function suggest(key: string, known: readonly string[]): string {
-  let best = '';
+function suggest(key: string, known: readonly string[]): string {
+  const best = closestKey(key, known);
+  return best === null ? `; the keys are listed in docs/configuration.md` : ` (did you mean ${JSON.stringify(best)}?)`;
+}
+
+/** The known key within two edits of `key` (a typo), or null. */
+export function closestKey(key: string, known: readonly string[]): string | null {
+  let best: string | null = null;
   let bestDistance = 3;
   for (const candidate of known) {
     const distance = editDistance(key, candidate);
@@ -97,7 +103,7 @@ export function suggest(key: string, known: readonly string[]): string {
       bestDistance = distance;
     }
   }
-  return best === '' ? `; the keys are listed in docs/configuration.md` : ` (did you mean ${JSON.stringify(best)}?)`;
+  return best;
 }
 
 function editDistance(a: string, b: string): number {
