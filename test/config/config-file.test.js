@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadConfig as load } from '../../dist/config/load.js';
 import { COMMAND_LINE } from '../../dist/cli/parse-argv.js';
 import { SETTINGS } from '../../dist/config/settings.js';
+import { CGI_KEYS, STATIC_KEYS, WSGI_KEYS } from '../../dist/config/apps.js';
 
 const VERSION = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 const loadConfig = (input) => load({ commandLine: COMMAND_LINE, version: VERSION, env: {}, cwd: tmpdir(), ...input });
@@ -308,5 +309,83 @@ test('a limit key with a bad value in a config file is one precise problem', (t)
     const problems = problemsOf({ argv: ['-c', file] });
     assert.equal(problems.length, 1, `${text}: ${problems.join('\n')}`);
     assert.match(problems[0].replace(file, 'FILE'), expected, text);
+  }
+});
+
+/**
+ * Every key of a WSGI, CGI and static app (src/config/apps.ts: WSGI_KEYS,
+ * CGI_KEYS, STATIC_KEYS) set to a value that is not its default: [key, TOML
+ * line, where it lands in the app's Config, the value there]. `dir` is the
+ * site's temp dir, for keys read relative to the file.
+ */
+const WSGI_APP_KEYS = (dir) => [
+  ['module', 'module = "other:app"', (a) => a.workers.app, 'other:app'],
+  ['python', 'python = "/usr/bin/python3"', (a) => a.workers.python, '/usr/bin/python3'],
+  ['pythonpath', 'pythonpath = "app"', (a) => a.workers.pythonPath, [join(dir, 'app')]],
+  ['chdir', 'chdir = "app"', (a) => a.workers.chdir, join(dir, 'app')],
+  ['env', 'env = { MODE = "api" }', (a) => a.workers.env, { MODE: 'api' }],
+  ['workers', 'workers = 3', (a) => a.workers.count, 3],
+  ['worker_class', 'worker_class = "gthread"', (a) => a.workers.workerClass, 'gthread'],
+  ['threads', 'threads = 4', (a) => a.workers.threads, 4],
+  ['timeout', 'timeout = 11', (a) => a.workers.timeoutMs, 11_000],
+  ['graceful_timeout', 'graceful_timeout = 12', (a) => a.workers.gracefulTimeoutMs, 12_000],
+  ['worker_boot_timeout', 'worker_boot_timeout = 13', (a) => a.workers.bootTimeoutMs, 13_000],
+  ['max_requests', 'max_requests = 100', (a) => a.supervision.maxRequests, 100],
+  ['max_requests_jitter', 'max_requests_jitter = 7', (a) => a.supervision.maxRequestsJitter, 7],
+  ['max_worker_lifetime', 'max_worker_lifetime = 3600', (a) => a.supervision.maxWorkerLifetimeMs, 3_600_000],
+  ['max_worker_lifetime_jitter', 'max_worker_lifetime_jitter = 60', (a) => a.supervision.maxWorkerLifetimeJitterMs, 60_000],
+  ['max_worker_memory', 'max_worker_memory = 256', (a) => a.supervision.maxWorkerMemoryBytes, 256 * 1024 * 1024],
+  ['queue_timeout', 'queue_timeout = 4', (a) => a.supervision.queueTimeoutMs, 4000],
+  ['queue_limit', 'queue_limit = 12', (a) => a.supervision.queueLimit, 12],
+  ['max_in_flight', 'max_in_flight = 5', (a) => a.workers.maxInFlight, 5],
+  ['response_window', 'response_window = "64k"', (a) => a.workers.responseWindowBytes, 64 * 1024],
+  ['preload', 'preload = true', (a) => a.supervision.preload, true],
+];
+const CGI_APP_KEYS = [
+  ['env', 'env = { GIT_PROJECT_ROOT = "/srv/git" }', (a) => a.cgi.env, { GIT_PROJECT_ROOT: '/srv/git' }],
+  ['timeout', 'timeout = 5', (a) => a.cgi.timeoutMs, 5000],
+  ['max_processes', 'max_processes = 3', (a) => a.cgi.maxProcesses, 3],
+  ['queue_limit', 'queue_limit = 9', (a) => a.cgi.queueLimit, 9],
+  ['pass_auth', 'pass_auth = true', (a) => a.cgi.isAuthorizationPassed, true],
+  ['allow_symlinks', 'allow_symlinks = true', (a) => a.cgi.areSymlinksAllowed, true],
+  ['isindex_argv', 'isindex_argv = true', (a) => a.cgi.isIsindexArgvEnabled, true],
+  ['spawners', 'spawners = 4', (a) => a.cgi.spawners.count, 4],
+];
+const STATIC_APP_KEYS = [
+  ['index', 'index = ["default.htm", "index.htm"]', (a) => a.static.index, ['default.htm', 'index.htm']],
+  ['list_directories', 'list_directories = true', (a) => a.static.listDirectories, true],
+  ['precompressed', 'precompressed = false', (a) => a.static.precompressed, false],
+  ['follow_symlinks', 'follow_symlinks = true', (a) => a.static.followSymlinks, true],
+  ['dotfiles', 'dotfiles = true', (a) => a.static.dotfiles, true],
+  ['max_age', 'max_age = 60', (a) => a.static.maxAgeSeconds, 60],
+  ['cache_seconds', 'cache_seconds = 0', (a) => a.static.cacheMs, 0],
+];
+
+test('every key of a WSGI, CGI and static app in a config file lands in that app\'s Config', (t) => {
+  const s = site(t);
+  const wsgiKeys = WSGI_APP_KEYS(s.dir);
+  // The tables cover every key apps.ts reads (static: all but the required root).
+  assert.deepEqual(wsgiKeys.map(([key]) => key).sort(), Object.keys(WSGI_KEYS).sort(), 'every WSGI app key');
+  assert.deepEqual(CGI_APP_KEYS.map(([key]) => key).sort(), Object.keys(CGI_KEYS).sort(), 'every CGI app key');
+  assert.deepEqual(STATIC_APP_KEYS.map(([key]) => key).sort(), Object.keys(STATIC_KEYS).filter((key) => key !== 'root').sort(),
+    'every static app key but root');
+  for (const [key, line] of [...wsgiKeys, ...CGI_APP_KEYS, ...STATIC_APP_KEYS]) assert.equal(line.split(' = ')[0], key, `${key}'s line`);
+  const routes = '[[routes]]\npath = "/cgi-bin"\napp = "c"\n[[routes]]\npath = "/static"\napp = "s"\n[[routes]]\napp = "w"\n';
+  const bare = s.write('bare.toml', '[apps.w]\ntype = "wsgi"\nmodule = "w:app"\n[apps.c]\ntype = "cgi"\ndir = "cgi-bin"\n'
+    + `[apps.s]\ntype = "static"\nroot = "static"\n${routes}`);
+  const file = s.write('xgi.toml', [
+    '[apps.w]', 'type = "wsgi"', ...wsgiKeys.map(([, line]) => line),
+    '[apps.c]', 'type = "cgi"', 'dir = "cgi-bin"', ...CGI_APP_KEYS.map(([, line]) => line),
+    '[apps.s]', 'type = "static"', 'root = "static"', ...STATIC_APP_KEYS.map(([, line]) => line),
+    routes,
+  ].join('\n'));
+  const appsOf = (config) => Object.fromEntries(config.apps.map((app) => [app.name, app]));
+  const defaults = appsOf(configOf({ argv: ['-c', bare] }));
+  const apps = appsOf(configOf({ argv: ['-c', file] }));
+  for (const [name, table] of [['w', wsgiKeys], ['c', CGI_APP_KEYS], ['s', STATIC_APP_KEYS]]) {
+    for (const [key, line, at, expected] of table) {
+      assert.notDeepEqual(at(defaults[name]), expected, `apps.${name}.${key}: the test value must not be the default`);
+      assert.deepEqual(at(apps[name]), expected, `apps.${name}: ${line}`);
+    }
   }
 });

@@ -43,6 +43,7 @@ test('docs/security.md "Limits": every flag\'s config key and default are the se
   const rows = tableUnder('Limits');
   assert.ok(rows.length >= 10, `the table was found (${rows.length} rows)`);
   const checked = new Set();
+  const seenFlags = new Set();
   for (const [limit, flagCell, defaultCell] of rows) {
     const flag = /`(--[\w-]+)`/.exec(flagCell)?.[1];
     if (flag === undefined) continue; // (derived): checked below
@@ -50,6 +51,11 @@ test('docs/security.md "Limits": every flag\'s config key and default are the se
     assert.ok(found, `${limit}: ${flag} is a flag of the settings table`);
     const [name, setting] = found;
     const key = /\(`(\w+)`\)/.exec(flagCell)?.[1];
+    if (!seenFlags.has(flag)) {
+      // The first row of a flag names its config key; a later row for the same flag may leave it out.
+      assert.ok(key !== undefined, `${limit}: the first row of ${flag} names its config key: ${JSON.stringify(flagCell)}`);
+      seenFlags.add(flag);
+    }
     if (key !== undefined) assert.equal(key, setting.fileKey, `${limit}: the config key of ${flag}`);
     assert.equal(docNumber(defaultCell), settingNumber(setting), `${limit}: docs/security.md says ${defaultCell}, ${name} has ${setting.default[0]}`);
     checked.add(name);

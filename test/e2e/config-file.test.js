@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { APPS, ROOT, runXgi, startXgi } from '../helpers/start-xgi.js';
+import { APPS, ROOT, isAlive, runXgi, startXgi } from '../helpers/start-xgi.js';
 
 const CGI_BIN = join(ROOT, 'test/fixtures/cgi-bin');
 const EXAMPLE = join(ROOT, 'examples/site/xgi.toml');
@@ -183,9 +183,19 @@ test('SIGHUP re-reads the config file: a new worker count applies, a broken file
   writeFileSync(file, text(2));
   xgi.signal('SIGHUP');
   await xgi.waitForLine(/Reloaded: 2 new worker\(s\) serving/, 15000);
+  const booted = xgi.workerPids();
+  assert.equal(booted.length, 3, xgi.stderr);
+  const serving = booted.slice(1); // the reload's two; the first one is on its way out
+  for (let i = 0; i < 6; i++) assert.ok(serving.includes(Number((await send(xgi, '/pid')).text)), 'a new worker answers');
   writeFileSync(file, 'workers = \n');
   xgi.signal('SIGHUP');
   await xgi.waitForLine(/Reload failed: the configuration is not valid/, 15000);
   assert.match(xgi.stderr, /config: .*xgi\.toml: not valid TOML/);
   assert.equal((await send(xgi, '/')).text, 'ok');
+  await new Promise((resolve) => setTimeout(resolve, 500)); // time for a wrongly started worker to boot
+  assert.deepEqual(xgi.workerPids(), booted, 'no worker booted after the broken file');
+  for (const pid of serving) assert.ok(isAlive(pid), `worker ${pid} still runs`);
+  for (let i = 0; i < 6; i++) {
+    assert.ok(serving.includes(Number((await send(xgi, '/pid')).text)), 'the same workers serve after the broken file');
+  }
 });

@@ -120,7 +120,7 @@ describe('node --insecure-http-parser', () => {
     test(`${file}: ${STATUS.get(file)} and close, as without the flag (a lenient node:http accepts it)`, async () => {
       const bytes = readRequest(file);
       const lenient = await exchange(plain.port, bytes, 1000);
-      assert.notEqual(lenient.responses[0]?.status, 400, `the flag loosens a default node:http server: ${JSON.stringify(lenient.raw)}`);
+      assert.equal(lenient.responses[0]?.status, 200, `the flag loosens a default node:http server: ${JSON.stringify(lenient.raw)}`);
       const strict = await exchange(xgi.port, bytes);
       assert.equal(strict.responses[0]?.status, STATUS.get(file), JSON.stringify(strict.raw));
       assert.equal(strict.responses.length, 1, 'exactly one response');

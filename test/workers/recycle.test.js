@@ -18,12 +18,40 @@ const APP = APPS + 'supervision';
 function sampleWorkers(xgi) {
   let most = 0;
   const seen = new Set();
+  const samples = [];
   const timer = setInterval(() => {
     const pids = descendants(xgi.pid).filter((pid) => parentOf(pid) === xgi.pid);
     most = Math.max(most, pids.length);
     for (const pid of pids) seen.add(pid);
+    samples.push({ at: Date.now(), pids });
   }, 20);
-  return { stop: () => { clearInterval(timer); return { most, seen }; } };
+  return { stop: () => { clearInterval(timer); return { most, seen, samples }; } };
+}
+
+/**
+ * Replacements (workers not in `first`) still booting at each sample: one
+ * that answers no load request within GRACE_MS of a sample was not READY at
+ * it, since a READY worker under a load of short requests gets one at once
+ * (BOOT_SLEEP=1 makes each boot last well over GRACE_MS). The arbiter recycles one at a
+ * time (#recycle returns while #due is set; #onReady clears it only once the
+ * replacement is READY), so no sample may see two. `withOne` counts the
+ * samples that saw one: the check saw boots at all.
+ */
+const GRACE_MS = 400;
+function bootingAtOnce(samples, results, stoppedAt, first) {
+  const firstServed = new Map();
+  for (const r of results) {
+    if (r.status === 200 && r.isRightBody) firstServed.set(r.pid, Math.min(firstServed.get(r.pid) ?? Infinity, r.doneAt));
+  }
+  let most = 0;
+  let withOne = 0;
+  for (const { at, pids } of samples) {
+    if (at + GRACE_MS > stoppedAt) continue; // the load may have stopped before a new worker's first answer
+    const booting = pids.filter((pid) => !first.includes(pid) && !((firstServed.get(pid) ?? Infinity) <= at + GRACE_MS));
+    most = Math.max(most, booting.length);
+    if (booting.length === 1) withOne += 1;
+  }
+  return { most, withOne };
 }
 
 /** Every "Recycling worker" line: [pid, why]. */
@@ -33,13 +61,16 @@ function recycles(xgi) {
 
 test('--max-requests with jitter: workers are replaced one at a time, no request fails', async (t) => {
   const xgi = await startXgi(t, ['wsgi:app', '--pythonpath', APP, '-w', '2', '--max-requests', '100',
-    '--max-requests-jitter', '20'], { workers: 2 });
+    '--max-requests-jitter', '20', '-e', 'BOOT_SLEEP=1'], { workers: 2 });
   const first = xgi.workerPids();
   const sampler = sampleWorkers(xgi);
   const load = startLoad(xgi, { concurrency: 4, durationMs: 15_000 });
   await waitUntil(() => recycles(xgi).length >= 4, 15_000, 'four recycles');
-  const { total, failed, pids } = summarize(await load.stop());
-  const { most, seen } = sampler.stop();
+  const stoppedAt = Date.now();
+  const results = await load.stop();
+  const { total, failed, pids } = summarize(results);
+  const { most, seen, samples } = sampler.stop();
+  const booting = bootingAtOnce(samples, results, stoppedAt, first);
   assert.deepEqual(failed, [], describeFailures(failed) + '\n' + xgi.stderr);
   const lines = recycles(xgi);
   // One at a time: each recycle spawns one replacement, and the next recycle
@@ -48,6 +79,8 @@ test('--max-requests with jitter: workers are replaced one at a time, no request
   const events = [...xgi.stderr.matchAll(/(Recycling|Booting) worker/g)].map((m) => m[1]).slice(2);
   assert.deepEqual(events.slice(0, 2 * lines.length), lines.flatMap(() => ['Recycling', 'Booting']), 'one replacement per recycle, one at a time');
   assert.ok(most <= 2 + 2, `${most} worker processes at once`);
+  assert.ok(booting.most <= 1, `${booting.most} replacements booting at once:\n${xgi.stderr}`);
+  assert.ok(booting.withOne > 0, 'the samples saw a replacement booting');
   for (const pid of seen) assert.ok(xgi.workerPids().includes(pid), `${pid} is a worker`);
 
   assert.ok(lines.length >= 3, `${total} requests, ${lines.length} recycles:\n${xgi.stderr}`);
