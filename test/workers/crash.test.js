@@ -66,8 +66,11 @@ test('kill -9 of a worker holding requests it has not started, under load: only 
   const host = `Host: 127.0.0.1:${xgi.port}\r\n`;
   conns.forEach((conn, i) => conn.write(`GET /echo?token=s${i}&ms=800 HTTP/1.1\r\n${host}\r\n`));
   await sleep(100);
-  // Both workers run a slow one now: the load waits in the front's queue until one is free.
-  const load = startLoad(xgi, { concurrency: 4, durationMs: 3000 });
+  // Both workers run a slow one now: the load waits in the front's queue
+  // until one is free. It runs until stopped below, once it has been served
+  // by the replacement (a fixed duration is too short on a slow machine,
+  // where the slow requests and the replacement's boot take most of it).
+  const load = startLoad(xgi, { concurrency: 4, durationMs: 30_000 });
   await sleep(200);
   const killedAt = Date.now();
   process.kill(victim, 'SIGKILL');
@@ -77,6 +80,8 @@ test('kill -9 of a worker holding requests it has not started, under load: only 
   const slow = (await Promise.all(conns.map((conn) => conn.waitFor(hasResponses(1), 10_000))))
     .map((bytes) => parseResponses(bytes)[0]);
   for (const conn of conns) conn.destroy();
+  await waitUntil(() => load.results.filter((r) => r.pid === replacement).length >= 10, 10_000, 'the replacement to serve the load');
+  await load.stop();
 
   // Exactly one slow request failed, with 502: the one the victim was running.
   const failedSlow = slow.filter((r) => r.status !== 200);
@@ -87,9 +92,8 @@ test('kill -9 of a worker holding requests it has not started, under load: only 
   for (const [, pid] of served) assert.ok([before[1], replacement].includes(Number(pid)), `served by ${pid}`);
   for (const [i, r] of slow.entries()) if (r.status === 200) assert.equal(r.body.toString().split(' ')[0], `s${i}`);
 
-  const { total, failed, pids } = summarize(await load.done);
+  const { failed, pids } = summarize(await load.done);
   assert.deepEqual(failed, [], describeFailures(failed));
-  assert.ok(total > 20, `the load ran (${total} requests)`);
   assert.ok(!pids.has(victim), 'no load request reached the victim, or it was handed back');
   assert.ok(load.results.some((r) => r.pid === replacement && r.doneAt > killedAt), 'the replacement served the load');
   assert.equal(isAlive(victim), false);
