@@ -53,6 +53,16 @@ export function createConnectionGate(options: GateOptions, log: Logger): Connect
   let isClosed = false;
   let active = 0;
 
+  // Only a socket that waits (or reads its PROXY header) is held here; the
+  // usual one goes to node:http at once and never touches the Set, whose
+  // churn on every connection would cost young-generation GC time (see
+  // live-set.ts).
+  const holdPending = (socket: Socket): void => {
+    if (pending.has(socket)) return;
+    pending.add(socket);
+    socket.once('close', () => pending.delete(socket));
+  };
+
   const admitNext = (): void => {
     while (active < options.maxConnections && waiting.length > 0) {
       const next = waiting.shift() as { socket: Socket; enter: () => void };
@@ -71,10 +81,9 @@ export function createConnectionGate(options: GateOptions, log: Logger): Connect
   const onConnection = (socket: Socket, handOver: (socket: Socket) => void): void => {
     // Ours until node:http takes it: an early reset must not be an unhandled 'error'.
     socket.on('error', ignoreEarlyError);
-    pending.add(socket);
-    socket.once('close', () => pending.delete(socket));
     const enter = (): void => {
       if (options.proxyFrom !== null && options.proxyFrom.trusts(socket.remoteAddress)) {
+        holdPending(socket);
         readProxyHeader(socket, options.preambleTimeoutMs, log, (source) => {
           if (source !== null) proxied.set(socket, source);
           handOver(socket);
@@ -87,6 +96,7 @@ export function createConnectionGate(options: GateOptions, log: Logger): Connect
       admit(socket, enter);
       return;
     }
+    holdPending(socket);
     if (waiting.length >= options.maxWaiting) {
       log.warning(`http: ${waiting.length} connections already waiting (--worker-connections ${options.maxConnections}): closing a new one`);
       socket.destroy();

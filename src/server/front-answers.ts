@@ -29,10 +29,18 @@ const CLIENT_ERROR_STATUS: Readonly<Record<string, number>> = {
   ERR_HTTP_REQUEST_TIMEOUT: 408,
 };
 
+/**
+ * The latest request on a connection, kept on its socket. Not a WeakMap
+ * keyed by socket: a key for every new connection made V8's young-generation
+ * GC copy and promote the requests of closed connections (at 5k new
+ * connections/s, 2.2 MB promoted per scavenge against 0.46 MB without it;
+ * see live-set.ts for the same effect with a Set).
+ */
+const CURRENT = Symbol('xgi.currentRequest');
+type TrackedSocket = Socket & { [CURRENT]?: FrontRequest };
+
 export class FrontAnswers {
   readonly #log: Logger;
-  /** The latest request on each connection. */
-  readonly #current = new WeakMap<Socket, FrontRequest>();
   /** Connections already answered with a refusal: they close after it, nothing more is said. */
   readonly #closing = new WeakSet<Socket>();
 
@@ -41,7 +49,7 @@ export class FrontAnswers {
   }
 
   track(request: FrontRequest): void {
-    this.#current.set(request.req.socket, request);
+    (request.req.socket as TrackedSocket)[CURRENT] = request;
   }
 
   /** Refuse a request whose head broke a rule; 400s are logged at debug (they are noise under attack). */
@@ -75,7 +83,7 @@ export class FrontAnswers {
     }
     const status = CLIENT_ERROR_STATUS[error.code ?? ''] ?? 400;
     const why = `${error.code ?? 'error'} (${(error as { reason?: string }).reason ?? error.message})`;
-    const current = this.#current.get(socket);
+    const current = (socket as TrackedSocket)[CURRENT];
     if (current !== undefined && !current.res.writableFinished) {
       if (!current.req.complete) {
         this.endEarly(current, status, `malformed body: ${why}`);

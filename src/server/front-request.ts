@@ -12,10 +12,11 @@
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ClientView, GatewayRequest, RequestBody } from '../gateways/gateway.js';
+import type { LiveMember } from './live-set.js';
 
 const EMPTY_BODY: RequestBody = Object.freeze({ kind: 'buffered', bytes: Buffer.alloc(0) });
 
-export class FrontRequest implements GatewayRequest {
+export class FrontRequest implements GatewayRequest, LiveMember {
   readonly id: number;
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
@@ -27,6 +28,8 @@ export class FrontRequest implements GatewayRequest {
   servedBy = process.pid;
   responseBytes = 0;
   responseHeaders: readonly string[] | null = null;
+  /** Its place among the front's requests in flight (LiveSet). */
+  liveSlot = -1;
   #controller: AbortController | null = null;
   #isEnded = false;
 

@@ -23,6 +23,7 @@ import type { BindAddress, ServerConfig } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
 import type { ClientView } from '../gateways/gateway.js';
 import type { Router } from '../router.js';
+import { LiveSet } from './live-set.js';
 import { addressTrust } from './address-trust.js';
 import { guardBody, type BodyViolation } from './body-guard.js';
 import { createConnectionGate } from './connection-gate.js';
@@ -74,7 +75,7 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
   const answers = new FrontAnswers(log);
   let nextId = 1;
   /** Requests not yet answered in full: graceful close waits for them. */
-  const inFlight = new Set<FrontRequest>();
+  const inFlight = new LiveSet<FrontRequest>();
   let onIdle: (() => void) | null = null;
   let isDraining = false;
   /** `--keep-alive 0`: every HTTP/1.x response closes its connection. */
@@ -243,7 +244,7 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
     },
     async close(graceMs: number): Promise<void> {
       isDraining = true;
-      for (const { res } of inFlight) if (!res.headersSent) res.shouldKeepAlive = false;
+      for (const { res } of inFlight.snapshot()) if (!res.headersSent) res.shouldKeepAlive = false;
       gate.closeAll();
       for (const listener of listeners) listener.drain();
       if (inFlight.size > 0) {

@@ -15,13 +15,24 @@ interface Entry {
 }
 
 export class StreamTable {
-  readonly #streams = new Map<number, Entry>();
+  // Two arrays in sending order, not a Map: a Map that is added to and
+  // deleted from on every request rehashes into a new table every few
+  // requests, and V8 links each old table to its successor. Once one table
+  // is promoted to the old generation, that link keeps every later table,
+  // and the requests in it, alive through young-generation GCs until the
+  // next full GC: at 25k req/s about 2.4 MB promoted per scavenge and 4 ms
+  // pauses instead of 0.5. Arrays spliced in place keep no such link. There
+  // are at most --max-in-flight streams (plus a few cancelled ones waiting
+  // for their END), so the splice is short.
+  /** Stream ids, ascending until the ids wrap. */
+  readonly #ids: number[] = [];
+  readonly #entries: Entry[] = [];
   #nextId = 1;
   /** Set once the ids wrapped: they no longer follow sending order. */
   #hasWrapped = false;
 
   get size(): number {
-    return this.#streams.size;
+    return this.#ids.length;
   }
 
   get hasWrapped(): boolean {
@@ -30,8 +41,7 @@ export class StreamTable {
 
   /** performance.now() when the oldest unanswered stream was sent, or Infinity. */
   get oldestSentAt(): number {
-    for (const entry of this.#streams.values()) return entry.sentAt; // Map keeps insertion order
-    return Infinity;
+    return this.#entries.length > 0 ? (this.#entries[0] as Entry).sentAt : Infinity;
   }
 
   open(sink: StreamSink): number {
@@ -42,20 +52,25 @@ export class StreamTable {
     } else {
       this.#nextId = id + 1;
     }
-    this.#streams.set(id, { sink, sentAt: performance.now() });
+    this.#ids.push(id);
+    this.#entries.push({ sink, sentAt: performance.now() });
     return id;
   }
 
   get(id: number): StreamSink | undefined {
-    return this.#streams.get(id)?.sink;
+    const at = this.#indexOf(id);
+    return at < 0 ? undefined : (this.#entries[at] as Entry).sink;
   }
 
   has(id: number): boolean {
-    return this.#streams.has(id);
+    return this.#indexOf(id) >= 0;
   }
 
   delete(id: number): void {
-    this.#streams.delete(id);
+    const at = this.#indexOf(id);
+    if (at < 0) return;
+    this.#ids.splice(at, 1);
+    this.#entries.splice(at, 1);
   }
 
   /**
@@ -63,8 +78,8 @@ export class StreamTable {
    * worker has said nothing for that long, while no stream waits on a slow client.
    */
   isSilentFor(limitMs: number, now: number, lastHeardAt: number): boolean {
-    if (this.#streams.size === 0 || now - lastHeardAt < limitMs) return false;
-    for (const { sink, sentAt } of this.#streams.values()) {
+    if (this.#entries.length === 0 || now - lastHeardAt < limitMs) return false;
+    for (const { sink, sentAt } of this.#entries) {
       if (sink.isBlockedOnClient) return false;
       if (now - sentAt >= limitMs) return true;
     }
@@ -73,10 +88,10 @@ export class StreamTable {
 
   /** True when `threads` streams have each been out longer than stallMs. */
   isStalled(now: number, stallMs: number, threads: number): boolean {
-    if (this.#streams.size < threads) return false;
+    if (this.#entries.length < threads) return false;
     let old = 0;
-    // Map order is send order: stop at the first stream still young.
-    for (const { sentAt } of this.#streams.values()) {
+    // Sending order: stop at the first stream still young.
+    for (const { sentAt } of this.#entries) {
       if (now - sentAt <= stallMs) return false;
       if (++old >= threads) return true;
     }
@@ -86,18 +101,39 @@ export class StreamTable {
   /** Take out the streams at or below `mark` (the app had them). */
   takeStarted(mark: number): StreamSink[] {
     const started: StreamSink[] = [];
-    for (const [id, { sink }] of this.#streams) {
-      if (id > mark) continue;
-      this.#streams.delete(id);
-      started.push(sink);
+    for (let at = 0; at < this.#ids.length;) {
+      if ((this.#ids[at] as number) > mark) {
+        at++;
+        continue;
+      }
+      started.push((this.#entries[at] as Entry).sink);
+      this.#ids.splice(at, 1);
+      this.#entries.splice(at, 1);
     }
     return started;
   }
 
   /** Take out every stream left: [id, sink]. */
   takeAll(): Array<[number, StreamSink]> {
-    const all = [...this.#streams].map(([id, { sink }]): [number, StreamSink] => [id, sink]);
-    this.#streams.clear();
+    const all = this.#ids.map((id, at): [number, StreamSink] => [id, (this.#entries[at] as Entry).sink]);
+    this.#ids.length = 0;
+    this.#entries.length = 0;
     return all;
+  }
+
+  /** Where `id` is, or -1: a binary search while the ids ascend, a scan once they wrapped. */
+  #indexOf(id: number): number {
+    const ids = this.#ids;
+    if (this.#hasWrapped) return ids.indexOf(id);
+    let low = 0;
+    let high = ids.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const found = ids[middle] as number;
+      if (found === id) return middle;
+      if (found < id) low = middle + 1;
+      else high = middle - 1;
+    }
+    return -1;
   }
 }
