@@ -56,7 +56,11 @@ export function createCgiGateway(config: CgiConfig, log: Logger, route: LocalRou
   const slots = new ProcessSlots(config.maxProcesses, config.queueLimit);
   /** `--cgi-spawners N`: scripts are started by N helper processes rather than by node's spawn. */
   const spawners = config.spawners === undefined ? null : new SpawnerPool(config.spawners.count, config.spawners.python, config.path, log);
-  const running = new Set<ScriptExchange>();
+  // An array, not a Set: a Set added to and deleted from on every request
+  // makes V8 promote its successive tables, and the exchanges in them, out
+  // of the young generation (server/live-set.ts says why). At most the
+  // process slots' worth of scripts run, so indexOf is short.
+  const running: ScriptExchange[] = [];
   const queued = new Map<GatewayRequest, () => void>();
   /** Local redirects so far per response (one ServerResponse across all of them). */
   const redirectDepth = new WeakMap<ServerResponse, number>();
@@ -103,14 +107,18 @@ export function createCgiGateway(config: CgiConfig, log: Logger, route: LocalRou
       spawners,
       onLocalRedirect: (location) => redirect(request, location, signal),
       onReaped: () => {
-        running.delete(exchange);
+        const at = running.indexOf(exchange);
+        if (at >= 0) {
+          running[at] = running[running.length - 1] as ScriptExchange;
+          running.pop();
+        }
         slots.release();
-        if (running.size === 0) onIdle?.();
+        if (running.length === 0) onIdle?.();
       },
     });
     const start = (): void => {
       queued.delete(request);
-      running.add(exchange);
+      running.push(exchange);
       signal.addEventListener('abort', () => exchange.cancel(), { once: true });
       const { body } = request;
       exchange.start({
@@ -156,9 +164,9 @@ export function createCgiGateway(config: CgiConfig, log: Logger, route: LocalRou
       slots.drain();
       for (const request of queued.keys()) sendPlain(request.res, 503, hasUnreadBody(request));
       queued.clear();
-      if (running.size > 0) await waitForIdle(graceMs);
-      for (const exchange of running) exchange.kill();
-      if (running.size > 0) await waitForIdle(KILL_WAIT_MS);
+      if (running.length > 0) await waitForIdle(graceMs);
+      for (const exchange of running.slice()) exchange.kill();
+      if (running.length > 0) await waitForIdle(KILL_WAIT_MS);
       spawners?.close();
     },
   };

@@ -70,7 +70,13 @@ class Spawner {
   #child: ChildProcess | null = null;
   #idleTimer: NodeJS.Timeout | null = null;
   #nextId = 1;
-  readonly #pending = new Map<number, Pending>();
+  /**
+   * The scripts it was asked for and has not reaped, by id (ascending): two
+   * arrays, not a Map, which on this churn would make V8 promote its
+   * successive tables out of the young generation (server/live-set.ts).
+   */
+  readonly #ids: number[] = [];
+  readonly #pending: Pending[] = [];
 
   constructor(python: string, path: string, log: Logger) {
     this.#python = python;
@@ -82,7 +88,7 @@ class Spawner {
   isUnavailable = false;
 
   get load(): number {
-    return this.#pending.size;
+    return this.#pending.length;
   }
 
   get isRunning(): boolean {
@@ -101,7 +107,8 @@ class Spawner {
     if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
     const id = this.#nextId++;
-    this.#pending.set(id, { client, child, pid: 0 });
+    this.#ids.push(id);
+    this.#pending.push({ client, child, pid: 0 });
     child.send({ id, file: order.filename, argv: order.argv, env: order.env, stdin: order.hasStdin }, (error) => {
       if (error !== null && error !== undefined) this.#lost(child, error);
     });
@@ -157,7 +164,8 @@ class Spawner {
   }
 
   #onMessage(message: SpawnerMessage, handle: Socket | undefined): void {
-    const pending = this.#pending.get(message.id);
+    const at = this.#indexOf(message.id);
+    const pending = at < 0 ? undefined : this.#pending[at];
     if (pending === undefined) {
       handle?.destroy();
       return;
@@ -172,23 +180,43 @@ class Spawner {
         if (handle !== undefined) pending.client.stdio('out', handle, message.pid);
         return;
       case 'error':
-        this.#pending.delete(message.id);
+        this.#remove(at);
         pending.client.failed(Object.assign(new Error(message.message), { code: message.code }));
         this.#whenIdle();
         return;
       case 'exit':
-        this.#pending.delete(message.id);
+        this.#remove(at);
         pending.client.exited(message.code, message.signal);
         this.#whenIdle();
         return;
     }
   }
 
+  /** Where id is among the pending, or -1 (a binary search: ids ascend). */
+  #indexOf(id: number): number {
+    const ids = this.#ids;
+    let low = 0;
+    let high = ids.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const found = ids[middle] as number;
+      if (found === id) return middle;
+      if (found < id) low = middle + 1;
+      else high = middle - 1;
+    }
+    return -1;
+  }
+
+  #remove(at: number): void {
+    this.#ids.splice(at, 1);
+    this.#pending.splice(at, 1);
+  }
+
   #whenIdle(): void {
-    if (this.#pending.size > 0 || this.#idleTimer !== null) return;
+    if (this.#pending.length > 0 || this.#idleTimer !== null) return;
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = null;
-      if (this.#pending.size === 0) this.close();
+      if (this.#pending.length === 0) this.close();
     }, IDLE_EXIT_MS);
     this.#idleTimer.unref();
   }
@@ -198,9 +226,13 @@ class Spawner {
     if (this.#child === child) this.#child = null;
     if (child.connected) child.disconnect();
     const pending: Pending[] = [];
-    for (const [id, entry] of this.#pending) {
-      if (entry.child !== child) continue;
-      this.#pending.delete(id);
+    for (let at = 0; at < this.#pending.length;) {
+      const entry = this.#pending[at] as Pending;
+      if (entry.child !== child) {
+        at++;
+        continue;
+      }
+      this.#remove(at);
       pending.push(entry);
     }
     for (const { client, pid } of pending) {
