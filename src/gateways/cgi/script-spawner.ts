@@ -164,7 +164,7 @@ class Spawner {
   }
 
   #onMessage(message: SpawnerMessage, handle: Socket | undefined): void {
-    const at = this.#indexOf(message.id);
+    const at = this.#ids.indexOf(message.id); // no more than its scripts running: a short scan
     const pending = at < 0 ? undefined : this.#pending[at];
     if (pending === undefined) {
       handle?.destroy();
@@ -190,21 +190,6 @@ class Spawner {
         this.#whenIdle();
         return;
     }
-  }
-
-  /** Where id is among the pending, or -1 (a binary search: ids ascend). */
-  #indexOf(id: number): number {
-    const ids = this.#ids;
-    let low = 0;
-    let high = ids.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const found = ids[middle] as number;
-      if (found === id) return middle;
-      if (found < id) low = middle + 1;
-      else high = middle - 1;
-    }
-    return -1;
   }
 
   #remove(at: number): void {
