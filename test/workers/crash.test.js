@@ -100,6 +100,33 @@ test('kill -9 of a worker holding requests it has not started, under load: only 
   assert.deepEqual(descendants(xgi.pid).sort(), [before[1], replacement].sort(), 'two workers, nothing else');
 });
 
+// The same with request bodies over 4 KiB, which leave the front as a buffer
+// of their own after the REQUEST frame's head (messages.ts
+// encodeRequestParts): a request handed back goes to another worker whole.
+test('kill -9 of a worker holding POSTs with 10 KiB bodies it has not started: the others are served with their own bodies', async (t) => {
+  const xgi = await startXgi(t, ['wsgi:app', '--pythonpath', APP, '-w', '2', '-e', 'OWN_ALARM=1'], { workers: 2 });
+  const victim = xgi.workerPids()[0];
+  await xgi.get('/');
+  const bodies = [0, 1, 2, 3, 4, 5].map((i) => String.fromCharCode(97 + i).repeat(10 * 1024 - 1) + i);
+  const conns = await Promise.all(bodies.map(() => openRaw(xgi.port)));
+  const host = `Host: 127.0.0.1:${xgi.port}\r\n`;
+  conns.forEach((conn, i) => conn.write(`POST /post?ms=600 HTTP/1.1\r\n${host}Content-Length: ${bodies[i].length}\r\n\r\n${bodies[i]}`));
+  await sleep(300);
+  process.kill(victim, 'SIGKILL');
+  const handedBack = Number((await xgi.waitForLine(new RegExp(`worker ${victim}: (\\d+) request\\(s\\) it had not started go to other workers`)))[1]);
+  assert.ok(handedBack >= 1, 'the victim held requests it had not started');
+  const answers = (await Promise.all(conns.map((conn) => conn.waitFor(hasResponses(1), 15_000))))
+    .map((bytes) => parseResponses(bytes)[0]);
+  for (const conn of conns) conn.destroy();
+  assert.deepEqual(answers.filter((r) => r.status !== 200).map((r) => r.status), [502], 'only the one it ran failed');
+  for (const [i, r] of answers.entries()) {
+    if (r.status !== 200) continue;
+    const [echoed, pid] = r.body.toString('latin1').split(' ');
+    assert.equal(echoed, bodies[i], `request ${i} got its own body back`);
+    assert.notEqual(Number(pid), victim);
+  }
+});
+
 // A worker that crashes by itself while others serve: a segfault in C code
 // (ctypes reading address 0) and os._exit. Only the request that crashed it
 // fails (502: nothing of its response went out); every load request is

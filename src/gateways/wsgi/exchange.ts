@@ -20,8 +20,8 @@ export class Exchange implements Job, StreamSink {
   readonly #request: GatewayRequest;
   readonly #pool: Pool;
   readonly #log: Logger;
-  /** The REQUEST frame, kept to resend with a new stream id after HANDBACK. */
-  readonly #frame: Buffer;
+  /** The REQUEST frame (its buffers: messages.ts encodeRequestParts), kept to resend with a new stream id after HANDBACK. */
+  readonly #frame: readonly Buffer[];
   /** Set by the pool (Job). */
   submittedAt = 0;
   #worker: Worker | null = null;
@@ -35,7 +35,7 @@ export class Exchange implements Job, StreamSink {
   #spool: ResponseSpool | null = null;
   readonly #spoolLimits: SpoolLimits;
 
-  constructor(request: GatewayRequest, frame: Buffer, deps: { pool: Pool; log: Logger; spool: SpoolLimits }) {
+  constructor(request: GatewayRequest, frame: readonly Buffer[], deps: { pool: Pool; log: Logger; spool: SpoolLimits }) {
     this.#request = request;
     this.#frame = frame;
     this.#pool = deps.pool;
@@ -57,8 +57,8 @@ export class Exchange implements Job, StreamSink {
     this.#worker = worker;
     this.#stream = worker.openStream(this);
     this.#request.servedBy = worker.pid;
-    this.#frame.writeUInt32BE(this.#stream, 6);
-    worker.send(this.#frame);
+    (this.#frame[0] as Buffer).writeUInt32BE(this.#stream, 6);
+    for (const part of this.#frame) worker.send(part);
   }
 
   abandon(why: string): void {

@@ -8,7 +8,7 @@ import type { Gateway, GatewayRequest } from '../gateway.js';
 import type { Logger } from '../../log/logger.js';
 import type { Arbiter } from '../../workers/arbiter.js';
 import { buildMetaVariables } from '../cgi-env.js';
-import { encodeRequestFrame } from '../../workers/protocol/messages.js';
+import { encodeRequestParts } from '../../workers/protocol/messages.js';
 import { ProtocolError } from '../../workers/protocol/frames.js';
 import { Exchange } from './exchange.js';
 import type { SpoolLimits } from './response-spool.js';
@@ -28,11 +28,11 @@ export function createWsgiGateway(arbiter: Arbiter, log: Logger, spool: SpoolLim
         mapsUnderscoreHeaders: request.mapsUnderscoreHeaders,
       });
       environ.push(['RAW_URI', req.url ?? '/'], ['wsgi.url_scheme', request.urlScheme]);
-      let frame: Buffer;
+      let frame: Buffer[];
       try {
         frame = body.kind === 'buffered'
-          ? encodeRequestFrame(0, environ, body.bytes, true)
-          : encodeRequestFrame(0, environ, null, false);
+          ? encodeRequestParts(0, environ, body.bytes, true)
+          : encodeRequestParts(0, environ, null, false);
       } catch (error) {
         if (!(error instanceof ProtocolError)) throw error;
         // %00 in the path: a NUL byte has no business in PATH_INFO.

@@ -13,9 +13,9 @@ import { END, FrameType, HEADER_BYTES, ProtocolError, writeHeader } from './fram
 export type EnvironPairs = ReadonlyArray<readonly [string, string | Buffer]>;
 
 /**
- * Encode a whole REQUEST frame in one allocation: header, environ block and
- * the first body bytes. `isComplete` sets END (the body is all here).
- * Throws ProtocolError when a key or value contains NUL (the separator).
+ * Encode a whole REQUEST frame in one buffer: header, environ block and the
+ * first body bytes. `isComplete` sets END (the body is all here). Throws
+ * ProtocolError when a key or value contains NUL (the separator).
  */
 export function encodeRequestFrame(
   stream: number,
@@ -23,6 +23,24 @@ export function encodeRequestFrame(
   body: Buffer | null,
   isComplete: boolean,
 ): Buffer {
+  const parts = encodeRequestParts(stream, environ, body, isComplete);
+  return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
+}
+
+/** A body this large is not copied into the frame's first buffer: it follows as a buffer of its own. */
+const BODY_COPY_MAX_BYTES = 4096;
+
+/**
+ * The REQUEST frame as the buffers to write one after the other: the head
+ * (header, environ block, and a small body copied in), then a larger body
+ * as it is, uncopied. The stream id is the first buffer's, at offset 6.
+ */
+export function encodeRequestParts(
+  stream: number,
+  environ: EnvironPairs,
+  body: Buffer | null,
+  isComplete: boolean,
+): Buffer[] {
   let block = '';
   for (const [key, value] of environ) {
     const text = typeof value === 'string' ? value : value.toString('latin1');
@@ -31,13 +49,16 @@ export function encodeRequestFrame(
   }
   const envLength = block.length;
   const bodyLength = body === null ? 0 : body.length;
+  const isBodyApart = bodyLength > BODY_COPY_MAX_BYTES;
   const payloadLength = 4 + envLength + bodyLength;
-  const frame = Buffer.allocUnsafe(HEADER_BYTES + payloadLength);
-  writeHeader(frame, 0, FrameType.REQUEST, isComplete ? END : 0, stream, payloadLength);
-  frame.writeUInt32BE(envLength, HEADER_BYTES);
-  frame.write(block, HEADER_BYTES + 4, 'latin1');
-  if (body !== null) body.copy(frame, HEADER_BYTES + 4 + envLength);
-  return frame;
+  const head = Buffer.allocUnsafe(HEADER_BYTES + 4 + envLength + (isBodyApart ? 0 : bodyLength));
+  writeHeader(head, 0, FrameType.REQUEST, isComplete ? END : 0, stream, payloadLength);
+  head.writeUInt32BE(envLength, HEADER_BYTES);
+  head.write(block, HEADER_BYTES + 4, 'latin1');
+  if (body === null || bodyLength === 0) return [head];
+  if (isBodyApart) return [head, body];
+  body.copy(head, HEADER_BYTES + 4 + envLength);
+  return [head];
 }
 
 /** Decode an environ block back to pairs (used by tests and tools, not the hot path). */

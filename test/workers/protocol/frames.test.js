@@ -19,6 +19,7 @@ import {
   decodeRequestPayload,
   decodeResponsePayload,
   encodeRequestFrame,
+  encodeRequestParts,
   encodeResponsePayload,
 } from '../../../dist/workers/protocol/messages.js';
 import { hex, prng } from '../../helpers/bytes.js';
@@ -92,6 +93,20 @@ test('constants: HEADER_BYTES is 10, MAX_FRAME_BYTES is 16 MiB, END is bit 0', (
   assert.equal(HEADER_BYTES, 10);
   assert.equal(MAX_FRAME_BYTES, 16 * 1024 * 1024);
   assert.equal(END, 0x01);
+});
+
+test('encodeRequestParts: a body over 4 KiB follows the head uncopied; the bytes are those of encodeRequestFrame', () => {
+  const environ = [['REQUEST_METHOD', 'POST'], ['PATH_INFO', '/x']];
+  for (const size of [0, 1, 4096, 4097, 70_000]) {
+    const body = Buffer.alloc(size, 0x61);
+    const parts = encodeRequestParts(9, environ, body, true);
+    assert.equal(parts.length, size > 4096 ? 2 : 1, `${size}-byte body`);
+    if (size > 4096) assert.equal(parts[1], body, 'the body itself, not a copy');
+    assert.deepEqual(Buffer.concat(parts), encodeRequestFrame(9, environ, body, true));
+    const [frame] = new FrameDecoder().push(Buffer.concat(parts));
+    assert.equal(frame.stream, 9);
+    assert.equal(frame.payload.length, 4 + 'REQUEST_METHOD\0POST\0PATH_INFO\0/x\0'.length + size);
+  }
 });
 
 // ---------------------------------------------------------------------------
