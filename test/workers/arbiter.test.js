@@ -103,6 +103,7 @@ test('SIGTERM under load: requests in flight finish with 200, a new connection i
   const pids = xgi.workerPids();
   const load = startLoad(xgi, { concurrency: 4, durationMs: 10_000, pathFor: (token) => `/echo?token=${token}&ms=200` });
   await waitUntil(() => summarize(load.results).pids.size === 2, 5000, 'both workers to serve');
+  await waitUntil(() => load.results.length >= 6, 10_000, 'six load requests answered'); // a slow machine too
   let isSettled = false;
   const inFlight = xgi.get('/hang?s=1.5').finally(() => { isSettled = true; });
   // No request is sent from here on: those of the load still in flight have

@@ -25,7 +25,8 @@ test('--queue-timeout under load: requests that waited that long for a worker ge
   const busyFrom = Date.now();
   const busy = [timed(xgi, '/hang?s=2.5'), timed(xgi, '/hang?s=2.5')];
   await sleep(200); // the hangs reach the workers; what follows must wait for them
-  const load = startLoad(xgi, { concurrency: 3, durationMs: 3500 });
+  // Past the hangs' end (2.7 s) long enough to be served again, on a slow machine too.
+  const load = startLoad(xgi, { concurrency: 3, durationMs: 4500 });
   const waiting = await Promise.all(['a', 'b', 'c'].map((token) => timed(xgi, `/echo?token=${token}`)));
   for (const r of waiting) {
     assert.equal(r.status, 503);

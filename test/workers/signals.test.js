@@ -71,6 +71,7 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
     const xgi = await startXgi(t, ['wsgi:app', '--pythonpath', APP, '-w', '2', '--graceful-timeout', '1'], { workers: 2 });
     const load = startLoad(xgi, { concurrency: 4, durationMs: 10_000, pathFor: (token) => `/echo?token=${token}&ms=50` });
     await waitUntil(() => summarize(load.results).pids.size === 2, 5000, 'both workers to serve');
+    await waitUntil(() => load.results.length >= 10, 10_000, 'ten load requests answered'); // a slow machine too
     const pids = descendants(xgi.pid);
     const short = xgi.get('/hang?s=0.3');
     const long = xgi.get('/hang?s=20').then(() => 'answered', () => 'cut');
