@@ -38,6 +38,8 @@ export class Pool {
   #queueHead = 0;
   #isClosed = false;
   #expiryTimer: NodeJS.Timeout | null = null;
+  /** performance.now() at which the armed timer fires. */
+  #expiryDueAt = 0;
 
   constructor(options: PoolOptions) {
     this.#options = options;
@@ -121,7 +123,7 @@ export class Pool {
   /** Stop taking requests; every queued one is abandoned. */
   close(): void {
     this.#isClosed = true;
-    if (this.#expiryTimer !== null) clearTimeout(this.#expiryTimer);
+    this.#clearExpiry();
     const waiting = this.#queue.slice(this.#queueHead);
     this.#queue = [];
     this.#queueHead = 0;
@@ -144,14 +146,29 @@ export class Pool {
     }
   }
 
-  /** One timer, for the request that has waited longest: the queue is in arrival order, so the first. */
+  /**
+   * One timer, for the request that has waited longest: the queue is in
+   * arrival order, so the first. A timer already due no later than that is
+   * left alone (it re-arms when it fires), so that a queue filling and
+   * emptying all the time under load does not create a timer each time.
+   */
   #armExpiry(): void {
+    const timeoutMs = this.#options.queueTimeoutMs;
+    if (timeoutMs === 0 || this.#isClosed) {
+      this.#clearExpiry();
+      return;
+    }
+    if (this.queued === 0) return;
+    const dueAt = (this.#queue[this.#queueHead] as Job).submittedAt + timeoutMs;
+    if (this.#expiryTimer !== null && this.#expiryDueAt <= dueAt) return;
+    this.#clearExpiry();
+    this.#expiryDueAt = dueAt;
+    this.#expiryTimer = setTimeout(this.#expire, Math.max(0, dueAt - performance.now()));
+  }
+
+  #clearExpiry(): void {
     if (this.#expiryTimer !== null) clearTimeout(this.#expiryTimer);
     this.#expiryTimer = null;
-    const timeoutMs = this.#options.queueTimeoutMs;
-    if (timeoutMs === 0 || this.queued === 0 || this.#isClosed) return;
-    const oldest = (this.#queue[this.#queueHead] as Job).submittedAt;
-    this.#expiryTimer = setTimeout(this.#expire, Math.max(0, oldest + timeoutMs - performance.now()));
   }
 
   readonly #expire = (): void => {

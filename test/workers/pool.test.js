@@ -104,3 +104,48 @@ test('workers that are not ready (exited, not yet settled) are never picked', ()
   assert.deepEqual(log, ['a started']);
   pool.close();
 });
+
+test('queueTimeoutMs: the timer armed for a request served meanwhile fires early, harmlessly; the next waits its own full time', async () => {
+  const log = [];
+  const pool = new Pool({ ...OPTIONS, queueTimeoutMs: 150, queueLimit: 10 });
+  const worker = standInWorker();
+  worker.inFlight = 1; // full: what comes waits
+  pool.add(worker);
+  pool.submit(job('first', log));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  worker.inFlight = 0;
+  pool.drain(); // first is served; the timer armed for it stays
+  pool.submit(job('second', log)); // waits from now: due 150 ms later, not 50
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.deepEqual(log, ['first started'], 'second has not waited 150 ms yet');
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.deepEqual(log, ['first started', 'second 503: waited 0.15s for a worker (--queue-timeout)']);
+  pool.close();
+});
+
+test('queueTimeoutMs set to 0 by a reload: an armed timer is cleared, nothing waiting is dropped', async () => {
+  const log = [];
+  const pool = new Pool({ ...OPTIONS, queueTimeoutMs: 50, queueLimit: 10 });
+  pool.submit(job('waiting', log));
+  pool.configure({ ...OPTIONS, queueTimeoutMs: 0, queueLimit: 10 });
+  await new Promise((resolve) => setTimeout(resolve, 120));
+  assert.deepEqual(log, []);
+  pool.add(standInWorker());
+  assert.deepEqual(log, ['waiting started']);
+  pool.close();
+});
+
+test('queueTimeoutMs: a handed-back request older than the queued one brings the timer forward', async () => {
+  const log = [];
+  const pool = new Pool({ ...OPTIONS, queueTimeoutMs: 150, queueLimit: 10 });
+  const worker = standInWorker();
+  pool.add(worker);
+  const old = job('old', log);
+  pool.submit(old); // started at once: its clock runs from now
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  pool.submit(job('young', log)); // waits: timer due in 150 ms
+  pool.requeue(old); // handed back: 100 ms old, due in 50 ms
+  await new Promise((resolve) => setTimeout(resolve, 90));
+  assert.deepEqual(log, ['old started', 'old 503: waited 0.15s for a worker (--queue-timeout)']);
+  pool.close();
+});
