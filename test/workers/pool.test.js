@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Pool } from '../../dist/workers/pool.js';
+import { sleep } from '../helpers/processes.js';
 
 const OPTIONS = { maxInFlight: 1, stallMs: 3, threads: 1, queueTimeoutMs: 0, queueLimit: 3 };
 
@@ -45,12 +46,12 @@ test('a full queue sheds at once; the waiting ones keep their order', () => {
 
 test('queueTimeoutMs: a request that waited that long gets 503; the others wait on', async () => {
   const log = [];
-  const pool = new Pool({ ...OPTIONS, queueTimeoutMs: 100, queueLimit: 10 });
+  const pool = new Pool({ ...OPTIONS, queueTimeoutMs: 300, queueLimit: 10 });
   pool.submit(job('old', log)); // no worker at all: it waits
-  await new Promise((resolve) => setTimeout(resolve, 60));
+  await sleep(150);
   pool.submit(job('young', log));
-  await new Promise((resolve) => setTimeout(resolve, 60));
-  assert.deepEqual(log, ['old 503: waited 0.1s for a worker (--queue-timeout)']);
+  await sleep(250);
+  assert.deepEqual(log, ['old 503: waited 0.3s for a worker (--queue-timeout)']);
   pool.add(standInWorker());
   assert.deepEqual(log.slice(1), ['young started']);
   pool.close();
@@ -79,17 +80,18 @@ test('requests handed back together go back in their arrival order, before later
 
 test('a handed-back request keeps its queue-timeout clock from when it first came', async () => {
   const log = [];
-  const pool = new Pool({ ...OPTIONS, queueTimeoutMs: 150, queueLimit: 10 });
+  const pool = new Pool({ ...OPTIONS, queueTimeoutMs: 300, queueLimit: 10 });
   const worker = standInWorker();
   pool.add(worker);
   const bounced = job('bounced', log);
   pool.submit(bounced); // started at once
   pool.remove(worker);
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  pool.requeue(bounced); // no worker now: it waits, 100 ms of its 150 already gone
-  await new Promise((resolve) => setTimeout(resolve, 90));
-  assert.deepEqual(log, ['bounced started', 'bounced 503: waited 0.15s for a worker (--queue-timeout)'],
-    'abandoned 150 ms after it first came, not 150 ms after the hand-back');
+  await sleep(200);
+  pool.submit(job('young', log)); // no worker: it waits, and the timer is armed for it (due in 300 ms)
+  pool.requeue(bounced); // 200 ms of its 300 already gone: the timer must come forward
+  await sleep(200);
+  assert.deepEqual(log, ['bounced started', 'bounced 503: waited 0.3s for a worker (--queue-timeout)'],
+    'abandoned 300 ms after it first came, not 300 ms after the hand-back; the young one waits on');
   pool.close();
 });
 
@@ -107,19 +109,19 @@ test('workers that are not ready (exited, not yet settled) are never picked', ()
 
 test('queueTimeoutMs: the timer armed for a request served meanwhile fires early, harmlessly; the next waits its own full time', async () => {
   const log = [];
-  const pool = new Pool({ ...OPTIONS, queueTimeoutMs: 150, queueLimit: 10 });
+  const pool = new Pool({ ...OPTIONS, queueTimeoutMs: 300, queueLimit: 10 });
   const worker = standInWorker();
   worker.inFlight = 1; // full: what comes waits
   pool.add(worker);
   pool.submit(job('first', log));
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await sleep(200);
   worker.inFlight = 0;
-  pool.drain(); // first is served; the timer armed for it stays
-  pool.submit(job('second', log)); // waits from now: due 150 ms later, not 50
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  assert.deepEqual(log, ['first started'], 'second has not waited 150 ms yet');
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  assert.deepEqual(log, ['first started', 'second 503: waited 0.15s for a worker (--queue-timeout)']);
+  pool.drain(); // first is served; the timer armed for it stays, due in 100 ms
+  pool.submit(job('second', log)); // waits from now: due 300 ms later, not 100
+  await sleep(200);
+  assert.deepEqual(log, ['first started'], 'second has not waited 300 ms yet');
+  await sleep(250);
+  assert.deepEqual(log, ['first started', 'second 503: waited 0.3s for a worker (--queue-timeout)']);
   pool.close();
 });
 
@@ -128,24 +130,9 @@ test('queueTimeoutMs set to 0 by a reload: an armed timer is cleared, nothing wa
   const pool = new Pool({ ...OPTIONS, queueTimeoutMs: 50, queueLimit: 10 });
   pool.submit(job('waiting', log));
   pool.configure({ ...OPTIONS, queueTimeoutMs: 0, queueLimit: 10 });
-  await new Promise((resolve) => setTimeout(resolve, 120));
+  await sleep(120);
   assert.deepEqual(log, []);
   pool.add(standInWorker());
   assert.deepEqual(log, ['waiting started']);
-  pool.close();
-});
-
-test('queueTimeoutMs: a handed-back request older than the queued one brings the timer forward', async () => {
-  const log = [];
-  const pool = new Pool({ ...OPTIONS, queueTimeoutMs: 150, queueLimit: 10 });
-  const worker = standInWorker();
-  pool.add(worker);
-  const old = job('old', log);
-  pool.submit(old); // started at once: its clock runs from now
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  pool.submit(job('young', log)); // waits: timer due in 150 ms
-  pool.requeue(old); // handed back: 100 ms old, due in 50 ms
-  await new Promise((resolve) => setTimeout(resolve, 90));
-  assert.deepEqual(log, ['old started', 'old 503: waited 0.15s for a worker (--queue-timeout)']);
   pool.close();
 });
