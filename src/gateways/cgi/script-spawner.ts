@@ -48,6 +48,7 @@ type SpawnerMessage =
   | { readonly t: 'exit'; readonly id: number; readonly code: number | null; readonly signal: NodeJS.Signals | null };
 
 interface Pending {
+  readonly id: number;
   readonly client: SpawnClient;
   /** The spawner process it was sent to: a retired one may exit while its successor works. */
   readonly child: ChildProcess;
@@ -71,12 +72,12 @@ class Spawner {
   #idleTimer: NodeJS.Timeout | null = null;
   #nextId = 1;
   /**
-   * The scripts it was asked for and has not reaped, by id (ascending): two
-   * arrays, not a Map, which on this churn would make V8 promote its
-   * successive tables out of the young generation (server/live-set.ts).
+   * The scripts it was asked for and has not reaped: an array, not a Map,
+   * which on this churn would make V8 promote its successive tables out of
+   * the young generation (server/live-set.ts). No more than its scripts
+   * running: finding one is a short scan.
    */
-  readonly #ids: number[] = [];
-  readonly #pending: Pending[] = [];
+  #pending: Pending[] = [];
 
   constructor(python: string, path: string, log: Logger) {
     this.#python = python;
@@ -107,8 +108,7 @@ class Spawner {
     if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
     this.#idleTimer = null;
     const id = this.#nextId++;
-    this.#ids.push(id);
-    this.#pending.push({ client, child, pid: 0 });
+    this.#pending.push({ id, client, child, pid: 0 });
     child.send({ id, file: order.filename, argv: order.argv, env: order.env, stdin: order.hasStdin }, (error) => {
       if (error !== null && error !== undefined) this.#lost(child, error);
     });
@@ -164,7 +164,7 @@ class Spawner {
   }
 
   #onMessage(message: SpawnerMessage, handle: Socket | undefined): void {
-    const at = this.#ids.indexOf(message.id); // no more than its scripts running: a short scan
+    const at = this.#pending.findIndex((entry) => entry.id === message.id);
     const pending = at < 0 ? undefined : this.#pending[at];
     if (pending === undefined) {
       handle?.destroy();
@@ -180,21 +180,16 @@ class Spawner {
         if (handle !== undefined) pending.client.stdio('out', handle, message.pid);
         return;
       case 'error':
-        this.#remove(at);
+        this.#pending.splice(at, 1);
         pending.client.failed(Object.assign(new Error(message.message), { code: message.code }));
         this.#whenIdle();
         return;
       case 'exit':
-        this.#remove(at);
+        this.#pending.splice(at, 1);
         pending.client.exited(message.code, message.signal);
         this.#whenIdle();
         return;
     }
-  }
-
-  #remove(at: number): void {
-    this.#ids.splice(at, 1);
-    this.#pending.splice(at, 1);
   }
 
   #whenIdle(): void {
@@ -210,16 +205,8 @@ class Spawner {
   #lost(child: ChildProcess, error: NodeJS.ErrnoException): void {
     if (this.#child === child) this.#child = null;
     if (child.connected) child.disconnect();
-    const pending: Pending[] = [];
-    for (let at = 0; at < this.#pending.length;) {
-      const entry = this.#pending[at] as Pending;
-      if (entry.child !== child) {
-        at++;
-        continue;
-      }
-      this.#remove(at);
-      pending.push(entry);
-    }
+    const pending = this.#pending.filter((entry) => entry.child === child);
+    this.#pending = this.#pending.filter((entry) => entry.child !== child);
     for (const { client, pid } of pending) {
       if (pid === 0) {
         client.failed(error);

@@ -41,6 +41,21 @@ async function startStalled(xgi) {
   return { conn, pids: [Number(match[1]), Number(match[2])] };
 }
 
+/**
+ * A stalled script that a spawner started. One is spawned by node itself
+ * while the spawner is cold (it boots on first use and retires after 1.5 s
+ * idle, docs/cgi.md); on a busy machine that can be several in a row. Keep
+ * starting them until one runs under the spawner: that is the case under test.
+ */
+async function startStalledUnderSpawner(xgi) {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const candidate = await startStalled(xgi);
+    if (spawnersOf(xgi.pid).includes(parentOf(candidate.pids[0]))) return candidate;
+    candidate.conn.socket.destroy(); // xgi kills that one's group: the client is gone
+  }
+  assert.fail('no script ran under the spawner in 10 tries');
+}
+
 test('a script runs under a spawner, which is xgi\'s child, and the answer is the same', async (t) => {
   const xgi = await startCgi(t, ['--cgi-spawners', '2']);
   const res = await xgi.get('/cgi-bin/hello.sh');
@@ -54,23 +69,25 @@ test('a script runs under a spawner, which is xgi\'s child, and the answer is th
 
 test('xgi killed with SIGKILL: the spawner kills its scripts\' groups and exits', async (t) => {
   const xgi = await startCgi(t, ['--cgi-spawners', '1']);
-  // A script is spawned by node itself while the spawner is cold (it boots on
-  // first use and retires after 1.5 s idle, docs/cgi.md); on a busy machine
-  // that can be several in a row. Keep stalled scripts until one runs under
-  // the spawner: that is the case under test.
-  let stalled = null;
-  for (let attempt = 0; attempt < 10 && stalled === null; attempt++) {
-    const candidate = await startStalled(xgi);
-    if (spawnersOf(xgi.pid).includes(parentOf(candidate.pids[0]))) stalled = candidate;
-    else candidate.conn.socket.destroy(); // xgi kills that one's group: the client is gone
-  }
-  assert.ok(stalled !== null, 'no script ran under the spawner in 10 tries');
-  const { pids } = stalled;
+  const { pids } = await startStalledUnderSpawner(xgi);
   const spawners = spawnersOf(xgi.pid);
   assert.equal(spawners.length, 1);
   xgi.signal('SIGKILL');
   await xgi.exit;
   await waitUntilGone([...pids, ...spawners], 8000); // generous: the machine may be busy with other tests
+});
+
+test('a spawner killed with SIGKILL: the scripts it started are killed, their responses cut, and the next request is served', async (t) => {
+  const xgi = await startCgi(t, ['--cgi-spawners', '1']);
+  const { conn, pids } = await startStalledUnderSpawner(xgi);
+  const [spawner] = spawnersOf(xgi.pid);
+  process.kill(spawner, 'SIGKILL');
+  await waitUntilGone([...pids, spawner]);
+  await conn.waitForClose(5000);
+  assert.ok(!conn.buffer.toString('latin1').includes('0\r\n\r\n'), 'the chunked body was cut, never ended as complete');
+  assert.match(xgi.stderr, /cgi: spawner \(pid \d+\)/, 'the loss is logged');
+  const res = await xgi.get('/cgi-bin/hello.sh');
+  assert.equal(res.status, 200);
 });
 
 test('an idle spawner retires: no helper child is left once the scripts are done', async (t) => {
