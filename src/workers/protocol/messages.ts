@@ -13,9 +13,8 @@ import { END, FrameType, HEADER_BYTES, ProtocolError, writeHeader } from './fram
 export type EnvironPairs = ReadonlyArray<readonly [string, string | Buffer]>;
 
 /**
- * Encode a whole REQUEST frame in one buffer: header, environ block and the
- * first body bytes. `isComplete` sets END (the body is all here). Throws
- * ProtocolError when a key or value contains NUL (the separator).
+ * A whole REQUEST frame in one buffer (tests and tools; the gateway sends
+ * encodeRequestParts' buffers, which are the same bytes).
  */
 export function encodeRequestFrame(
   stream: number,
@@ -34,6 +33,8 @@ const BODY_COPY_MAX_BYTES = 4096;
  * The REQUEST frame as the buffers to write one after the other: the head
  * (header, environ block, and a small body copied in), then a larger body
  * as it is, uncopied. The stream id is the first buffer's, at offset 6.
+ * `isComplete` sets END (the body is all here). Throws ProtocolError when a
+ * key or value contains NUL (the separator).
  */
 export function encodeRequestParts(
   stream: number,
