@@ -151,7 +151,7 @@ function describe(metrics) {
   if (metrics.fastP99Ms != null) parts.push(`fast p99 ${f(metrics.fastP99Ms)} ms`, `slow p50 ${f(metrics.slowP50Ms)} ms`);
   if (metrics.mbPerSec != null) parts.push(`${f(metrics.mbPerSec, 0)} MB/s`, `${metrics.transfers} transfers`, `RSS +${f(metrics.rssGrowthMb, 1)} MB`);
   if (metrics.rssIdleMb != null) {
-    parts.push(`idle ${f(metrics.rssIdleMb, 1)} MB`, `with conns ${f(metrics.rssHeldMb, 1)} MB (+${f(metrics.rssGrowthMb, 1)})`, `open ${metrics.open}/${metrics.openAtEnd}`);
+    parts.push(`warm ${f(metrics.rssWarmMb, 1)} MB`, `idle ${f(metrics.rssIdleMb, 1)} MB`, `with conns ${f(metrics.rssHeldMb, 1)} MB (+${f(metrics.rssGrowthMb, 1)})`, `open ${metrics.open}/${metrics.openAtEnd}`);
   }
   if (metrics.errors != null) parts.push(`errors ${metrics.errors}`);
   if (metrics.rssPeakMb != null && metrics.mbPerSec == null) parts.push(`RSS ${f(metrics.rssPeakMb, 1)} MB`);

@@ -19,6 +19,7 @@ import { watchMemory } from './workers/memory.js';
 import { Reloader } from './workers/reloader.js';
 import { handleSignals } from './workers/signals.js';
 import { Pidfile } from './pidfile.js';
+import { giveMemoryBackWhenIdle } from './idle-memory.js';
 import { systemdBinds } from './server/systemd.js';
 import { createWsgiGateway } from './gateways/wsgi/wsgi-gateway.js';
 import { createCgiGateway } from './gateways/cgi/cgi-gateway.js';
@@ -162,6 +163,7 @@ async function run(config: Config, reread: () => LoadResult): Promise<void> {
     if (inherited !== null) log.info(`Using ${inherited.length} listening socket(s) from systemd (LISTEN_FDS); --bind is ignored`);
     const addresses = await front.listen();
     for (const address of addresses) log.info(`Listening at: ${address} (${process.pid})`);
+    giveMemoryBackWhenIdle(() => front.requestsSeen, log);
     if (config.configFile !== null) for (const line of describeRoutes(config, addresses[0] ?? '')) log.info(line);
     for (const app of wsgiApps) {
       app.log.info(`Using worker: ${wsgiAppOf(config, app.name).workers.workerClass}`);

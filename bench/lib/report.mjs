@@ -56,12 +56,13 @@ const LAYOUTS = {
   },
   idle: {
     columns: [
-      ['RSS idle MB', 'rssIdleMb', f1],
-      ['PSS idle MB', 'pssIdleMb', f1],
+      ['RSS warm MB', 'rssWarmMb', f1],
       ['RSS with 2,000 MB', 'rssHeldMb', f1],
       ['RSS growth MB', 'rssGrowthMb', f1],
       ['PSS growth MB', 'pssGrowthMb', f1],
       ['conns open after answer / after hold', null, (m) => `${int(m.open)} / ${int(m.openAtEnd)}`],
+      ['RSS idle MB', 'rssIdleMb', f1],
+      ['PSS idle MB', 'pssIdleMb', f1],
       ['processes', 'processes', int],
     ],
     ratio: { key: 'rssHeldMb', higherIsBetter: false },

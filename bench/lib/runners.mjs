@@ -155,14 +155,19 @@ async function runSlow(env, scenario, serverId) {
   });
 }
 
+/**
+ * How long a server sits without a request before its idle RSS is read: xgi's
+ * front gives back the memory V8 grew under load after 6 to 12 s without one
+ * (src/idle-memory.ts), and idle means idle for a while.
+ */
+const IDLE_SETTLE_MS = 14_000;
+
 async function runIdle(env, scenario, serverId) {
   const settings = { app: scenario.app, keepAliveSeconds: scenario.keepAliveSeconds, maxConnections: scenario.maxConnections };
   return withServer(env, serverId, settings, async (server) => {
     await runWrk(wrkSettings(env, scenario, server.url, env.options.warmup));
     await sleep(1000);
-    const idle = startSampler(server.pid, { intervalMs: 250, withPss: true });
-    await sleep(1000);
-    const idlePeak = idle.stop();
+    const warmPeak = await samplePeak(server.pid, 1000);
     const args = ['--port', String(server.port), '--count', String(scenario.idleCount), '--hold', '3'];
     const client = startClient('idle-conns.mjs', args);
     let ready;
@@ -176,19 +181,29 @@ async function runIdle(env, scenario, serverId) {
     } finally {
       await stopTree(client.child, { graceMs: 1000 });
     }
+    await sleep(IDLE_SETTLE_MS);
+    const idlePeak = await samplePeak(server.pid, 1000);
     return {
+      rssWarmMb: mb(warmPeak.rssKb),
       rssIdleMb: mb(idlePeak.rssKb),
       pssIdleMb: mb(idlePeak.pssKb),
       rssHeldMb: mb(heldPeak.rssKb),
       pssHeldMb: mb(heldPeak.pssKb),
-      rssGrowthMb: mb(heldPeak.rssKb - idlePeak.rssKb),
-      pssGrowthMb: mb(heldPeak.pssKb - idlePeak.pssKb),
+      rssGrowthMb: mb(heldPeak.rssKb - warmPeak.rssKb),
+      pssGrowthMb: mb(heldPeak.pssKb - warmPeak.pssKb),
       open: ready.open,
       failed: ready.failed + (ready.notTried ?? 0),
       openAtEnd: done.openAtEnd,
       processes: idlePeak.processes,
     };
   });
+}
+
+/** The peak RSS and PSS of a server's processes over `ms`. */
+async function samplePeak(pid, ms) {
+  const sampler = startSampler(pid, { intervalMs: 250, withPss: true });
+  await sleep(ms);
+  return sampler.stop();
 }
 
 async function runCgi(env, scenario, serverId) {

@@ -154,7 +154,7 @@ export const SCENARIOS = [
     notes: {
       mod_wsgi: 'Apache\'s event MPM, at its compiled-in limits (16 processes of 25 threads), holds about 1,200 connections and stops accepting past that; the connections it holds cost it the processes it starts for them.',
     },
-    what: 'RSS (and PSS) of the whole server after warm-up, idle; then while bench/clients/idle-conns.mjs holds 2,000 connections that each made one request and stay open (keep-alive timeouts raised to 60 s and connection limits to 4,000 where the command line sets them). gunicorn\'s sync workers close every connection after its response, so it holds none.',
+    what: 'RSS of the whole server 1 s after warm-up ("warm"); then while bench/clients/idle-conns.mjs holds 2,000 connections that each made one request and stay open (keep-alive timeouts raised to 60 s and connection limits to 4,000 where the command line sets them), the growth being over "warm"; then RSS (and PSS) once the connections are closed and no request has come for 14 s ("idle": xgi\'s front gives back the memory V8 grew under load 6 to 12 s after its last request). gunicorn\'s sync workers close every connection after its response, so it holds none.',
   },
 ];
 
@@ -173,7 +173,7 @@ export function estimateSeconds(scenario, serverId, { duration, warmup }) {
       return start + warmup + duration + 3 + duration + 2;
     case 'idle':
       // Apache stops accepting at ~1,200: the client gives up after 30 s
-      return start + warmup + 1 + (serverId === 'mod_wsgi' ? 38 : 8);
+      return start + warmup + 2 + 15 + (serverId === 'mod_wsgi' ? 38 : 8);
     case 'transfer':
       return start + warmup + duration + 2;
     default:

@@ -41,6 +41,8 @@ export interface Front {
   listen(): Promise<string[]>;
   /** Stop accepting, let requests in flight finish (up to graceMs), then cut the rest. */
   close(graceMs: number): Promise<void>;
+  /** How many requests have come in so far (idle-memory.ts watches it). */
+  readonly requestsSeen: number;
 }
 
 /** Connections that may wait unread beyond --worker-connections: the listen backlog's size. */
@@ -233,6 +235,9 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
   }
 
   return {
+    get requestsSeen(): number {
+      return nextId - 1;
+    },
     async listen(): Promise<string[]> {
       const described: string[] = [];
       for (const listener of listeners) {
