@@ -121,7 +121,7 @@ async function run(config: Config, reread: () => LoadResult): Promise<void> {
   // Sockets from systemd serve TLS when --certfile/--keyfile say so, as a --bind would.
   const tls = config.server.binds[0]?.tls;
   const adopted = inherited?.map((bind) => (tls === undefined ? bind : { ...bind, tls })) ?? null;
-  const front = createFront(adopted === null ? config.server : { ...config.server, binds: adopted }, router, log);
+  const front = await createFront(adopted === null ? config.server : { ...config.server, binds: adopted }, router, log);
   const parts: Parts = { front, wsgiApps, closers, log, pidfile: null };
   let isShuttingDown = false;
   const shutdown = (how: Shutdown): void => {

@@ -4,7 +4,7 @@
  * gateway turns one request into one response and nothing else.
  */
 import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
-import { constants, Http2ServerResponse } from 'node:http2';
+import type { Http2ServerResponse } from 'node:http2';
 
 /** The request body as the front delivers it. */
 export type RequestBody =
@@ -77,6 +77,15 @@ export function sendPlain(res: ServerResponse, status: number, shouldClose: bool
   return res.req?.method === 'HEAD' ? 0 : text.length;
 }
 
+/** RST_STREAM error codes (RFC 9113 §7), as numbers: node:http2 is loaded only with a TLS listener. */
+const RST_NO_ERROR = 0x0;
+const RST_INTERNAL_ERROR = 0x2;
+
+/** An HTTP/2 stream's response (node:http's responses have no `stream`), told apart without loading node:http2. */
+export function isHttp2Response(res: ServerResponse | Http2ServerResponse): res is Http2ServerResponse {
+  return 'stream' in res;
+}
+
 /**
  * The response cannot be completed: end it so that the client sees it
  * truncated, never complete. On HTTP/1.x the connection closes once what
@@ -87,8 +96,8 @@ export function sendPlain(res: ServerResponse, status: number, shouldClose: bool
  */
 export function cutConnection(res: ServerResponse): void {
   setImmediate(() => {
-    if (res instanceof Http2ServerResponse) {
-      res.stream.close(res.writableFinished ? constants.NGHTTP2_NO_ERROR : constants.NGHTTP2_INTERNAL_ERROR);
+    if (isHttp2Response(res)) {
+      res.stream.close(res.writableFinished ? RST_NO_ERROR : RST_INTERNAL_ERROR);
       return;
     }
     const socket = res.socket;

@@ -16,7 +16,6 @@
  * reads HTTP.
  */
 import type { Server, Socket } from 'node:net';
-import { Server as TlsServer } from 'node:tls';
 import type { Logger } from '../log/logger.js';
 import type { AddressTrust } from './address-trust.js';
 import { MAX_PROXY_HEADER_BYTES, parseProxyHeader, type ProxiedAddress } from './proxy-protocol.js';
@@ -32,8 +31,8 @@ export interface GateOptions {
 }
 
 export interface ConnectionGate {
-  /** Put the gate in front of `server`, node:http's or node:http2's secure one (before it listens). */
-  attach(server: Server): void;
+  /** Put the gate in front of `server`, node:http's or (`isTls`) node:http2's secure one, before it listens. */
+  attach(server: Server, isTls: boolean): void;
   /** The client a PROXY header named for this connection, or null. */
   proxiedPeer(socket: Socket): ProxiedAddress | null;
   /**
@@ -107,7 +106,7 @@ export function createConnectionGate(options: GateOptions, log: Logger): Connect
   };
 
   return {
-    attach(server: Server): void {
+    attach(server: Server, isTls: boolean): void {
       const nodeListeners = server.listeners('connection');
       const httpListener = nodeListeners[0] as (socket: Socket) => void;
       if (nodeListeners.length !== 1) throw new Error(`http: expected node:http's one connection listener, found ${nodeListeners.length}`);
@@ -116,7 +115,6 @@ export function createConnectionGate(options: GateOptions, log: Logger): Connect
       (server as Server & { pauseOnConnect: boolean }).pauseOnConnect = true;
       // A TLSSocket reads the socket's handle itself, bytes already read (after a
       // PROXY header) first; resuming the socket too would hand those to no one.
-      const isTls = server instanceof TlsServer;
       const handOver = (socket: Socket): void => {
         pending.delete(socket);
         if (isClosed) {

@@ -19,7 +19,8 @@ import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { Socket } from 'node:net';
 import type { Logger } from '../log/logger.js';
 import { answer, type FrontRequest } from './front-request.js';
-import { Http2Response } from './http2-response.js';
+import { isHttp2Response } from '../gateways/gateway.js';
+import type { Http2Response } from './http2-response.js';
 import type { Refusal } from './request-checks.js';
 
 /** node:http's error codes that are not a plain 400. */
@@ -70,7 +71,7 @@ export class FrontAnswers {
     this.#note(status, `request ${request.id} ${req.method} ${truncate(req.url)} from ${peerOf(req.socket)}: ${why}`);
     request.end();
     if (!res.headersSent) this.#close(res, status);
-    else if (res instanceof Http2Response) res.cut();
+    else if (isHttp2Response(res)) (res as unknown as Http2Response).cut();
     else req.socket.destroy();
   }
 

@@ -34,7 +34,7 @@ import { addHostField, checkHttp2Request, hasUnknownLength, isHttp2Request } fro
 import { describeAddress, listen } from './listeners.js';
 import { collectBody } from './request-body.js';
 import { checkRequest, maxHeadBytes, type Refusal } from './request-checks.js';
-import { createSecureServer, rawSocketOf, type Http1Options } from './secure-server.js';
+import type { Http1Options } from './secure-server.js';
 
 export interface Front {
   /** Bind every address; resolves with their descriptions (`http://127.0.0.1:8000`). */
@@ -64,7 +64,9 @@ interface Listener {
   closeAll(): void;
 }
 
-export function createFront(config: ServerConfig, router: Router, log: Logger): Front {
+export async function createFront(config: ServerConfig, router: Router, log: Logger): Promise<Front> {
+  // node:tls, node:http2 and node:crypto cost about 2 MB of RSS: loaded only for a TLS listener.
+  const secureServers = config.binds.some((bind) => bind.tls !== undefined) ? await import('./secure-server.js') : null;
   const { limits } = config;
   const listeners: Listener[] = [];
   const forwardedTrust = addressTrust(config.proxies.forwardedAllowIps);
@@ -194,7 +196,7 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
   };
 
   const secureListener = (bind: BindAddress & { readonly tls: NonNullable<BindAddress['tls']> }): Listener => {
-    const secure = createSecureServer({
+    const secure = (secureServers as NonNullable<typeof secureServers>).createSecureServer({
       tls: bind.tls,
       http1,
       maxHeadersCount,
@@ -230,7 +232,7 @@ export function createFront(config: ServerConfig, router: Router, log: Logger): 
 
   for (const bind of config.binds) {
     const listener = bind.tls === undefined ? plainListener(bind) : secureListener({ ...bind, tls: bind.tls });
-    gate.attach(listener.server);
+    gate.attach(listener.server, listener.scheme === 'https');
     listeners.push(listener);
   }
 
@@ -309,4 +311,13 @@ function responseHeadersOf(request: FrontRequest): Record<string, string | numbe
   const headers: Record<string, string> = {};
   for (let i = 0; i + 1 < raw.length; i += 2) headers[(raw[i] as string).toLowerCase()] = raw[i + 1] as string;
   return headers;
+}
+
+/**
+ * The connection a TLS socket reads from (where the connection gate keeps a
+ * PROXY header's client): node's TLSSocket keeps it as _parent, and an h2
+ * request's socket is a proxy to the TLSSocket.
+ */
+function rawSocketOf(socket: Socket): Socket {
+  return (socket as Socket & { _parent?: Socket | null })._parent ?? socket;
 }

@@ -13,7 +13,7 @@
  * here (§8.1.1, §8.2.2). Pseudo-header fields stay in rawHeaders; cgi-env.ts
  * never turns them into meta-variables.
  */
-import { Http2ServerRequest } from 'node:http2';
+import type { Http2ServerRequest } from 'node:http2';
 import type { IncomingMessage } from 'node:http';
 import type { RequestLimits } from '../config/config.js';
 import { HOST } from './forwarded.js';
@@ -23,7 +23,7 @@ const COLON = 0x3a;
 
 /** True for a request that came on an HTTP/2 stream (an HTTP/1.1-over-TLS one is an IncomingMessage). */
 export function isHttp2Request(req: IncomingMessage | Http2ServerRequest): req is Http2ServerRequest {
-  return req instanceof Http2ServerRequest;
+  return req.httpVersionMajor === 2;
 }
 
 /** The first rule the request breaks, or null: the same limits as HTTP/1.1, pseudo-header fields left out. */

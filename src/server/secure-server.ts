@@ -16,7 +16,6 @@ import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createSecureServer as createHttp2SecureServer, type Http2SecureServer, type Http2ServerRequest, type ServerHttp2Session } from 'node:http2';
-import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { TlsConfig } from '../config/config.js';
 import type { Logger } from '../log/logger.js';
@@ -153,12 +152,6 @@ function closeWhenIdle(session: ServerHttp2Session, options: SecureServerOptions
   });
   session.once('close', stopWaiting);
   wait(options.firstRequestMs);
-}
-
-/** The connection a TLS socket reads from (where the connection gate keeps a PROXY header's client). */
-export function rawSocketOf(socket: Socket): Socket {
-  // node's TLSSocket keeps the net.Socket it wraps as _parent (an h2 request's socket is a proxy to it).
-  return (socket as Socket & { _parent?: Socket | null })._parent ?? socket;
 }
 
 interface Credentials {

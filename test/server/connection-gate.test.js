@@ -57,7 +57,7 @@ test('past maxWaiting a new connection is closed by the server, with a warning; 
     socket.on('error', () => {});
   });
   const gate = createConnectionGate({ maxConnections: 1, maxWaiting: 1, proxyFrom: null, preambleTimeoutMs: 0 }, log);
-  gate.attach(server);
+  gate.attach(server, false);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const clients = [];
