@@ -28,6 +28,10 @@ const WORTH_ANOTHER_BYTES = 1048576;
 /** Start watching `requestsSeen` (a count that grows with every request); returns a function that stops it. */
 export function giveMemoryBackWhenIdle(requestsSeen: () => number, log: Logger): () => void {
   const gc = v8Gc();
+  if (gc === null) {
+    log.debug('V8 offers no gc() here: the front will not give memory back when idle');
+    return () => {};
+  }
   let seen = requestsSeen();
   /** performance.now() of the last sign of traffic, or of the last GC. */
   let quietSince = performance.now();
@@ -57,10 +61,14 @@ export function giveMemoryBackWhenIdle(requestsSeen: () => number, log: Logger):
   return () => clearInterval(timer);
 }
 
-function v8Gc(): () => void {
+/** V8's gc(), or null where it cannot be had (the idle GC is then off). */
+function v8Gc(): (() => void) | null {
+  const global = globalThis as { gc?: () => void };
+  if (typeof global.gc === 'function') return global.gc; // node --expose-gc
   setFlagsFromString('--expose-gc');
   try {
-    return runInNewContext('gc') as () => void;
+    const gc: unknown = runInNewContext('typeof gc === "function" ? gc : null');
+    return typeof gc === 'function' ? (gc as () => void) : null;
   } finally {
     setFlagsFromString('--no-expose-gc');
   }

@@ -48,6 +48,8 @@ export interface Front {
 /** Connections that may wait unread beyond --worker-connections: the listen backlog's size. */
 const MAX_WAITING_CONNECTIONS = 2048;
 
+type SecureServers = typeof import('./secure-server.js');
+
 /** How a request came: plain HTTP/1.x, HTTP/1.1 over TLS, or an HTTP/2 stream (always over TLS). */
 type Arrival = 'http' | 'https' | 'h2';
 
@@ -65,8 +67,6 @@ interface Listener {
 }
 
 export async function createFront(config: ServerConfig, router: Router, log: Logger): Promise<Front> {
-  // node:tls, node:http2 and node:crypto cost about 2 MB of RSS: loaded only for a TLS listener.
-  const secureServers = config.binds.some((bind) => bind.tls !== undefined) ? await import('./secure-server.js') : null;
   const { limits } = config;
   const listeners: Listener[] = [];
   const forwardedTrust = addressTrust(config.proxies.forwardedAllowIps);
@@ -195,8 +195,8 @@ export async function createFront(config: ServerConfig, router: Router, log: Log
     };
   };
 
-  const secureListener = (bind: BindAddress & { readonly tls: NonNullable<BindAddress['tls']> }): Listener => {
-    const secure = (secureServers as NonNullable<typeof secureServers>).createSecureServer({
+  const secureListener = (servers: SecureServers, bind: BindAddress & { readonly tls: NonNullable<BindAddress['tls']> }): Listener => {
+    const secure = servers.createSecureServer({
       tls: bind.tls,
       http1,
       maxHeadersCount,
@@ -231,7 +231,8 @@ export async function createFront(config: ServerConfig, router: Router, log: Log
   };
 
   for (const bind of config.binds) {
-    const listener = bind.tls === undefined ? plainListener(bind) : secureListener({ ...bind, tls: bind.tls });
+    // node:tls and node:http2 (about 1.5 MB of RSS) are loaded only for a TLS listener.
+    const listener = bind.tls === undefined ? plainListener(bind) : secureListener(await import('./secure-server.js'), { ...bind, tls: bind.tls });
     gate.attach(listener.server, listener.scheme === 'https');
     listeners.push(listener);
   }
