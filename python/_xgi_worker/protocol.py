@@ -132,13 +132,23 @@ def encode_environ(pairs, body=b""):
 def encode_response_head(status, headers):
     """RESPONSE payload without body: status and headers, already validated
     as latin-1 native strings."""
+    return encode_head(encode_status(status), [encode_header(n, v) for n, v in headers])
+
+
+def encode_status(status):
     s = status.encode("latin-1")
-    parts = [_U16.pack(len(s)), s, _U16.pack(len(headers))]
-    for name, value in headers:
-        n = name.encode("latin-1")
-        v = value.encode("latin-1")
-        parts.append(_U16.pack(len(n)) + n + _U32.pack(len(v)) + v)
-    return b"".join(parts)
+    return _U16.pack(len(s)) + s
+
+
+def encode_header(name, value):
+    n = name.encode("latin-1")
+    v = value.encode("latin-1")
+    return _U16.pack(len(n)) + n + _U32.pack(len(v)) + v
+
+
+def encode_head(encoded_status, encoded_headers):
+    """RESPONSE payload without body, from encode_status and encode_header's parts."""
+    return encoded_status + _U16.pack(len(encoded_headers)) + b"".join(encoded_headers)
 
 
 def decode_response(payload):

@@ -66,23 +66,55 @@ def base_environ(config):
     }
 
 
+# Statuses and (name, value) header pairs already found valid, with their
+# RESPONSE encoding (and a header's lowered name): an app sends the same few
+# again and again, and the checks cost more than the app's own work in a
+# small response. Bounded: values that change every time (dates, cookies)
+# stop being added once it is full.
+_KNOWN_STATUSES = {}
+_KNOWN_HEADERS = {}
+_KNOWN_MAX = 512
+
+
 def check_status(status):
+    """Returns the status in RESPONSE encoding."""
+    if type(status) is str:
+        known = _KNOWN_STATUSES.get(status)
+        if known is not None:
+            return known
     if type(status) is not str:
         raise AppError("status must be a str like '200 OK', got %r" % (status,))
     if not STATUS.match(status):
         raise AppError("status must be three digits, a space and a reason like '200 OK', got %r" % (status,))
     try:
-        status.encode("latin-1")
+        encoded = p.encode_status(status)
     except UnicodeEncodeError:
         raise AppError("status must be latin-1, got %r" % (status,)) from None
+    if len(_KNOWN_STATUSES) < _KNOWN_MAX:
+        _KNOWN_STATUSES[status] = encoded
+    return encoded
 
 
 def check_headers(headers):
-    """Returns the Content-Length the app declared, or None."""
+    """Returns the Content-Length the app declared (or None) and the headers
+    in RESPONSE encoding."""
     if type(headers) is not list:
         raise AppError("headers must be a list of (name, value) tuples, got %s" % type(headers).__name__)
     length = None
+    encoded = []
     for item in headers:
+        known = None
+        if type(item) is tuple:
+            try:
+                known = _KNOWN_HEADERS.get(item)
+            except TypeError:
+                pass  # unhashable: refused below
+        if known is not None and type(item[0]) is str and type(item[1]) is str:
+            lower, encoded_item = known
+            encoded.append(encoded_item)
+            if lower == "content-length":
+                length = int(item[1])
+            continue
         if type(item) is not tuple or len(item) != 2:
             raise AppError("each header must be a (name, value) tuple, got %r" % (item,))
         name, value = item
@@ -93,7 +125,7 @@ def check_headers(headers):
         if BAD_VALUE.search(value):
             raise AppError("header %s has CR, LF or NUL in its value %r" % (name, value))
         try:
-            value.encode("latin-1")
+            encoded_item = p.encode_header(name, value)
         except UnicodeEncodeError:
             raise AppError("header %s is not latin-1: %r" % (name, value)) from None
         lower = name.lower()
@@ -103,7 +135,10 @@ def check_headers(headers):
             if not value.strip().isdigit():
                 raise AppError("Content-Length must be a whole number, got %r" % value)
             length = int(value)
-    return length
+        encoded.append(encoded_item)
+        if len(_KNOWN_HEADERS) < _KNOWN_MAX:
+            _KNOWN_HEADERS[item] = (lower, encoded_item)
+    return length, encoded
 
 
 class Response:
@@ -113,7 +148,8 @@ class Response:
         self.conn = conn
         self.stream = stream
         self.status = None
-        self.headers = None
+        self.encoded_status = None
+        self.encoded_headers = None
         self.content_length = None
         self.is_head_sent = False
         self.sent = 0
@@ -130,10 +166,9 @@ class Response:
                 exc_info = None  # PEP 3333: avoid a reference cycle
         elif self.status is not None:
             raise AppError("start_response() called a second time without exc_info")
-        check_status(status)
-        self.content_length = check_headers(headers)
+        self.encoded_status = check_status(status)
+        self.content_length, self.encoded_headers = check_headers(headers)
         self.status = status
-        self.headers = headers
         self.has_no_body = self.has_no_body or status.startswith(NO_BODY_STATUS)
         return self.write
 
@@ -172,13 +207,13 @@ class Response:
         """RESPONSE: the head plus as much body as the window allows."""
         size = len(data) if len(data) <= self.stream.window else self._room()
         is_whole = is_last and size == len(data)
-        headers = self.headers
+        headers = self.encoded_headers
         if is_whole and self.content_length is None and not self.has_no_body:
             # The whole body is here: say how long it is, so that the client
             # gets Content-Length instead of chunked framing (and keep-alive
             # on HTTP/1.0).
-            headers = list(headers) + [("Content-Length", str(len(data)))]
-        head = p.encode_response_head(self.status, headers)
+            headers = headers + [p.encode_header("Content-Length", str(len(data)))]
+        head = p.encode_head(self.encoded_status, headers)
         self.is_head_sent = True
         if size >= SEPARATE_BODY_BYTES:
             # A large body goes in its own DATA frame, which the front passes

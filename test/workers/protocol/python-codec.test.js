@@ -139,6 +139,36 @@ test('encode_response_head + body == encodeResponsePayload, and decodeResponsePa
   });
 });
 
+test('the worker\'s checked and remembered status and headers encode as encodeResponsePayload, the first time and the next', () => {
+  // wsgi.py keeps the (name, value) pairs it found valid with their encoding;
+  // a second response with the same ones must come out the same, and a bad
+  // pair must be refused every time, never remembered.
+  const pythonHex = python(`
+from _xgi_worker import wsgi
+results = []
+for c in data:
+    headers = [tuple(h) for h in c["headers"]]
+    for _ in range(2):
+        length, encoded = wsgi.check_headers(headers)
+        results.append(p.encode_head(wsgi.check_status(c["status"]), encoded).hex() + c["body"])
+bad = [[("X", "a\\r\\nb")], [("X y", "b")], [("Connection", "close")], [("X", ["a"])], [("Content-Length", "x")], [("X", "\\u20ac")]]
+refused = []
+for headers in bad:
+    for _ in range(2):
+        try:
+            wsgi.check_headers(headers)
+            refused.append(False)
+        except wsgi.AppError:
+            refused.append(True)
+out({"results": results, "refused": refused})`, RESPONSE_CASES.slice(0, 2));
+  RESPONSE_CASES.slice(0, 2).forEach((c, i) => {
+    const ts = encodeResponsePayload(c.status, c.headers, Buffer.from(c.body, 'hex')).toString('hex');
+    assert.equal(pythonHex.results[2 * i], ts, `response case ${i}, first time`);
+    assert.equal(pythonHex.results[2 * i + 1], ts, `response case ${i}, remembered`);
+  });
+  assert.deepEqual(pythonHex.refused, Array(12).fill(true));
+});
+
 test('encode_log is read by decodeLogPayload (level byte, UTF-8 text)', () => {
   const cases = [[10, 'debug'], [40, 'Traceback …\n  File "app.py"'], [50, ''], [20, 'ünïcödé ✓']];
   const pythonHex = python(`out([p.encode_log(lvl, text).hex() for lvl, text in data])`, cases);
