@@ -12,7 +12,7 @@ import { sleep } from './helpers/processes.js';
 const IDLE_GC = /Idle for 6 s: garbage collected, V8 heap ([\d.]+) -> ([\d.]+) MiB/g;
 const MIB = 1048576;
 
-test('after a burst of requests and 6 s without one, the front collects garbage and its RSS falls', { timeout: 40_000 }, async (t) => {
+test('after a burst of requests and 6 s without one, the front collects garbage and its RSS falls', { timeout: 50_000 }, async (t) => {
   const xgi = await startXgi(t, ['wsgi:app', '--pythonpath', APPS + 'supervision', '-w', '2', '--log-level', 'debug'], { workers: 2 });
   await sleep(7000);
   assert.doesNotMatch(xgi.stderr, IDLE_GC, 'no GC before any request');
@@ -23,7 +23,11 @@ test('after a burst of requests and 6 s without one, the front collects garbage 
   assert.ok(ok.length > 1000, `only ${ok.length} requests in the burst`);
   const rssAfterLoad = rssBytes(xgi.pid);
 
-  const [, before, after] = await xgi.waitForLine(IDLE_GC, 15_000);
+  const first = await xgi.waitForLine(IDLE_GC, 15_000);
+  // The first GC may keep the young generation whole (V8 shrinks it only when
+  // the allocation rate since the GC before, under load, was low); the next does.
+  const last = Number(first[2]) < Number(first[1]) - 2 ? first : await xgi.waitForLine(IDLE_GC, 10_000, 1);
+  const [before, after] = [first[1], last[2]];
   assert.ok(Number(after) < Number(before) - 2, `V8 heap ${before} -> ${after} MiB`);
   await sleep(1500); // V8 unmaps the freed pages in the background
   const rssIdle = rssBytes(xgi.pid);
