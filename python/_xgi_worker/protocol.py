@@ -131,7 +131,8 @@ def encode_environ(pairs, body=b""):
 
 def encode_response_head(status, headers):
     """RESPONSE payload without body: status and headers, already validated
-    as latin-1 native strings."""
+    as latin-1 native strings (tests; the worker encodes each part once, as
+    it checks it, and joins them with encode_head)."""
     return encode_head(encode_status(status), [encode_header(n, v) for n, v in headers])
 
 

@@ -78,12 +78,11 @@ _KNOWN_MAX = 512
 
 def check_status(status):
     """Returns the status in RESPONSE encoding."""
-    if type(status) is str:
-        known = _KNOWN_STATUSES.get(status)
-        if known is not None:
-            return known
     if type(status) is not str:
         raise AppError("status must be a str like '200 OK', got %r" % (status,))
+    known = _KNOWN_STATUSES.get(status)
+    if known is not None:
+        return known
     if not STATUS.match(status):
         raise AppError("status must be three digits, a space and a reason like '200 OK', got %r" % (status,))
     try:
