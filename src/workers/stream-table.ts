@@ -10,29 +10,29 @@ import type { StreamSink } from './worker.js';
 const MAX_STREAM_ID = 0xffffffff;
 
 interface Entry {
+  readonly id: number;
   readonly sink: StreamSink;
   readonly sentAt: number;
 }
 
 export class StreamTable {
-  // Two arrays in sending order, not a Map: a Map that is added to and
+  // An array in sending order, not a Map: a Map that is added to and
   // deleted from on every request rehashes into a new table every few
   // requests, and V8 links each old table to its successor. Once one table
   // is promoted to the old generation, that link keeps every later table,
   // and the requests in it, alive through young-generation GCs until the
   // next full GC: at 25k req/s about 2.4 MB promoted per scavenge and 4 ms
-  // pauses instead of 0.5. Arrays spliced in place keep no such link. There
-  // are at most --max-in-flight streams (plus a few cancelled ones waiting
-  // for their END), so the splice is short.
-  /** Stream ids, ascending until the ids wrap. */
-  readonly #ids: number[] = [];
-  readonly #entries: Entry[] = [];
+  // pauses instead of 0.5. An array spliced in place keeps no such link.
+  // There are at most --max-in-flight streams (plus a few cancelled ones
+  // waiting for their END), so the splice is short.
+  /** Ids ascending until the ids wrap. */
+  #entries: Entry[] = [];
   #nextId = 1;
   /** Set once the ids wrapped: they no longer follow sending order. */
   #hasWrapped = false;
 
   get size(): number {
-    return this.#ids.length;
+    return this.#entries.length;
   }
 
   get hasWrapped(): boolean {
@@ -52,8 +52,7 @@ export class StreamTable {
     } else {
       this.#nextId = id + 1;
     }
-    this.#ids.push(id);
-    this.#entries.push({ sink, sentAt: performance.now() });
+    this.#entries.push({ id, sink, sentAt: performance.now() });
     return id;
   }
 
@@ -68,9 +67,7 @@ export class StreamTable {
 
   delete(id: number): void {
     const at = this.#indexOf(id);
-    if (at < 0) return;
-    this.#ids.splice(at, 1);
-    this.#entries.splice(at, 1);
+    if (at >= 0) this.#entries.splice(at, 1);
   }
 
   /**
@@ -101,35 +98,31 @@ export class StreamTable {
   /** Take out the streams at or below `mark` (the app had them). */
   takeStarted(mark: number): StreamSink[] {
     const started: StreamSink[] = [];
-    for (let at = 0; at < this.#ids.length;) {
-      if ((this.#ids[at] as number) > mark) {
-        at++;
-        continue;
-      }
-      started.push((this.#entries[at] as Entry).sink);
-      this.#ids.splice(at, 1);
-      this.#entries.splice(at, 1);
+    const kept: Entry[] = [];
+    for (const entry of this.#entries) {
+      if (entry.id > mark) kept.push(entry);
+      else started.push(entry.sink);
     }
+    this.#entries = kept;
     return started;
   }
 
   /** Take out every stream left: [id, sink]. */
   takeAll(): Array<[number, StreamSink]> {
-    const all = this.#ids.map((id, at): [number, StreamSink] => [id, (this.#entries[at] as Entry).sink]);
-    this.#ids.length = 0;
-    this.#entries.length = 0;
+    const all = this.#entries.map(({ id, sink }): [number, StreamSink] => [id, sink]);
+    this.#entries = [];
     return all;
   }
 
   /** Where `id` is, or -1: a binary search while the ids ascend, a scan once they wrapped. */
   #indexOf(id: number): number {
-    const ids = this.#ids;
-    if (this.#hasWrapped) return ids.indexOf(id);
+    const entries = this.#entries;
+    if (this.#hasWrapped) return entries.findIndex((entry) => entry.id === id);
     let low = 0;
-    let high = ids.length - 1;
+    let high = entries.length - 1;
     while (low <= high) {
       const middle = (low + high) >>> 1;
-      const found = ids[middle] as number;
+      const found = (entries[middle] as Entry).id;
       if (found === id) return middle;
       if (found < id) low = middle + 1;
       else high = middle - 1;
